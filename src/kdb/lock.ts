@@ -1,0 +1,220 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ensureDir } from './atomic-write.js'
+import { errnoCode, KdbFileError, LockBusyError } from './errors.js'
+
+/** A file to guard; its lock is `<file>.lock`. `dirMode` is used for missing parent directories. */
+export type LockTarget = string | { file: string; dirMode: number }
+
+export interface LockOptions {
+  /** Total wait before `LockBusyError`; default `ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS` or 10 s. */
+  timeoutMs?: number
+}
+
+export interface LockHandle {
+  readonly file: string
+  readonly lockFile: string
+  release(): Promise<void>
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000
+// A lock file without a pid is normal for an instant (between create and write); older, it is debris.
+const EMPTY_LOCK_STALE_MS = 2_000
+
+/** Lock files this process holds, by absolute lock path → inode (to tell ours from a dead twin pid's). */
+const owned = new Map<string, bigint>()
+/** Guarded files held by the current async context, so nested `withLocks` does not wait on itself. */
+const heldHere = new AsyncLocalStorage<ReadonlySet<string>>()
+
+export function lockFileOf(file: string): string {
+  return `${path.resolve(file)}.lock`
+}
+
+export function lockTimeoutMs(opts?: LockOptions): number {
+  if (opts?.timeoutMs !== undefined) return opts.timeoutMs
+  const fromEnv = Number(process.env.ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS)
+  return Number.isFinite(fromEnv) && fromEnv >= 0 && process.env.ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS !== ''
+    ? fromEnv
+    : DEFAULT_TIMEOUT_MS
+}
+
+function targetFile(t: LockTarget): string {
+  return path.resolve(typeof t === 'string' ? t : t.file)
+}
+
+/**
+ * Takes the lock of one file (docs/ARCHITECTURE.md "Lock protocol"). Not reentrant: use `withLocks`
+ * for code that may nest.
+ */
+export async function acquireLock(target: LockTarget, opts?: LockOptions): Promise<LockHandle> {
+  const file = targetFile(target)
+  const lockFile = `${file}.lock`
+  const dirMode = typeof target === 'string' ? 0o755 : target.dirMode
+  const deadline = Date.now() + lockTimeoutMs(opts)
+  let lastPid: number | null = null
+  for (let attempt = 0; ; attempt++) {
+    const ino = await tryCreate(lockFile, dirMode)
+    if (ino !== null) {
+      owned.set(lockFile, ino)
+      return { file, lockFile, release: () => releaseLock(lockFile, ino) }
+    }
+    const holder = await inspect(lockFile)
+    if (holder === null) continue // released meanwhile: retry at once
+    lastPid = holder.pid
+    if (isStale(lockFile, holder)) {
+      await breakStale(lockFile, holder)
+      continue
+    }
+    if (Date.now() >= deadline) throw new LockBusyError(file, lockFile, lastPid)
+    // jittered back-off growing from 2 ms to 20 ms
+    const ceiling = Math.min(20, 2 + attempt * 2)
+    await sleep(2 + Math.random() * (ceiling - 2))
+  }
+}
+
+/** Returns the new lock file's inode, or null when it exists already. */
+async function tryCreate(lockFile: string, dirMode: number): Promise<bigint | null> {
+  for (;;) {
+    let h
+    try {
+      h = await open(lockFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    } catch (e) {
+      const code = errnoCode(e)
+      if (code === 'EEXIST') return null
+      if (code === 'ENOENT') {
+        await ensureDir(path.dirname(lockFile), dirMode)
+        continue
+      }
+      throw new KdbFileError(lockFile, 'create lock file', e)
+    }
+    try {
+      await h.writeFile(`${process.pid}\n`)
+      return (await h.stat({ bigint: true })).ino
+    } finally {
+      await h.close()
+    }
+  }
+}
+
+interface Holder {
+  pid: number | null
+  ino: bigint
+  content: string
+  ageMs: number
+}
+
+async function inspect(lockFile: string): Promise<Holder | null> {
+  try {
+    const s = await stat(lockFile, { bigint: true })
+    const content = await readFile(lockFile, 'latin1')
+    const m = /^([1-9][0-9]*)\n?$/.exec(content)
+    return {
+      pid: m ? Number(m[1]) : null,
+      ino: s.ino,
+      content,
+      ageMs: Date.now() - Number(s.mtimeMs)
+    }
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return null
+    throw new KdbFileError(lockFile, 'read lock file', e)
+  }
+}
+
+function isStale(lockFile: string, h: Holder): boolean {
+  if (h.pid === null) return h.ageMs > EMPTY_LOCK_STALE_MS
+  // our pid but not our lock: left by an earlier process that had the same pid
+  if (h.pid === process.pid) return owned.get(lockFile) !== h.ino
+  return !isAlive(h.pid)
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    // EPERM: alive, owned by someone else
+    return errnoCode(e) !== 'ESRCH'
+  }
+}
+
+/** Renames the stale lock away (only one breaker wins the rename), then deletes it. */
+async function breakStale(lockFile: string, seen: Holder): Promise<void> {
+  const aside = `${lockFile}.stale-${process.pid}-${randomBytes(4).toString('hex')}`
+  try {
+    await rename(lockFile, aside)
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return // another breaker was faster
+    throw new KdbFileError(lockFile, 'break stale lock', e)
+  }
+  const taken = await inspect(aside)
+  if (taken !== null && (taken.ino !== seen.ino || taken.content !== seen.content)) {
+    // between our look and our rename the stale lock was broken and taken afresh: give it back
+    await link(aside, lockFile).catch(() => undefined)
+  }
+  await unlink(aside).catch(() => undefined)
+}
+
+async function releaseLock(lockFile: string, ino: bigint): Promise<void> {
+  if (owned.get(lockFile) !== ino) return
+  owned.delete(lockFile)
+  const h = await inspect(lockFile)
+  // only remove the lock if it is still the one we created
+  if (h === null || h.ino !== ino || h.pid !== process.pid) return
+  await unlink(lockFile).catch(e => {
+    if (errnoCode(e) !== 'ENOENT') throw new KdbFileError(lockFile, 'release lock', e)
+  })
+}
+
+/**
+ * Runs `fn` holding the locks of `first` (in the given order: the record lock) and then of `targets`
+ * in ascending order of absolute path. Locks already held by the calling async context are not taken
+ * again. Locks are released in reverse order, also when `fn` throws.
+ */
+export async function withLocks<T>(
+  targets: readonly LockTarget[],
+  fn: () => Promise<T>,
+  opts?: LockOptions & { first?: readonly LockTarget[] }
+): Promise<T> {
+  const held = heldHere.getStore() ?? new Set<string>()
+  const ordered = lockOrder(opts?.first ?? [], targets).filter(t => !held.has(targetFile(t)))
+  const handles: LockHandle[] = []
+  try {
+    for (const t of ordered) handles.push(await acquireLock(t, opts))
+    const now = new Set(held)
+    for (const h of handles) now.add(h.file)
+    return await heldHere.run(now, fn)
+  } finally {
+    for (const h of handles.reverse()) await h.release()
+  }
+}
+
+/**
+ * `first` as given, then the other targets sorted by absolute path (deduplicated). Paths compare as
+ * UTF-8 bytes, which is code point order: the order Python's `sorted()` gives the same paths.
+ */
+export function lockOrder(first: readonly LockTarget[], targets: readonly LockTarget[]): LockTarget[] {
+  const seen = new Set<string>()
+  const out: LockTarget[] = []
+  for (const t of first) {
+    const f = targetFile(t)
+    if (!seen.has(f)) out.push(t)
+    seen.add(f)
+  }
+  const rest = [...targets]
+    .map(t => ({ t, f: targetFile(t) }))
+    .sort((a, b) => Buffer.compare(Buffer.from(a.f), Buffer.from(b.f)))
+  for (const { t, f } of rest) {
+    if (!seen.has(f)) out.push(t)
+    seen.add(f)
+  }
+  return out
+}
+
+/** True when the calling async context holds the lock of `file` through `withLocks`. */
+export function holdsLock(file: string): boolean {
+  return heldHere.getStore()?.has(path.resolve(file)) ?? false
+}
