@@ -13,6 +13,8 @@ const TRICKY = [
   '\ufeffbom', 'caf\u00e9', '\u{1f600}', 'back\\slash', '\x01\x7f\x9f', '---', '...', '- ', 'a\\/b'
 ]
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** Any Unicode text without NUL or lone surrogates (key names and values are valid UTF-8). */
 const text = fc
   .oneof(
@@ -20,7 +22,7 @@ const text = fc
     fc.string({ unit: fc.constantFrom(...'{}%#:-?\'"\\ \t\n\r\u2028\u0085yesno01.~<=!&*|>[],'.split('')), maxLength: 8 }),
     fc.constantFrom(...TRICKY)
   )
-  .filter(s => !s.includes('\0') && s.isWellFormed())
+  .filter(s => !s.includes('\0') && !LONE_SURROGATE.test(s))
 
 function expected(s: string, asValue: boolean): Loaded {
   return asValue && looksLikeJinja(s) ? { '!unsafe': s } : s
