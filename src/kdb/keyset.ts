@@ -1,0 +1,248 @@
+// A set of keys in libelektra's order (keys-and-dump.md §3): a sorted array for order and ranges,
+// a Map by sort key for lookups. Appending in order is O(1); out-of-order changes are spliced in
+// while reads interleave with them, and batched into one sort when many come without a read.
+import { Key } from './key.js'
+import { NAMESPACE_ORDER, NAMESPACES, toKeyName, type KeyName } from './keyname.js'
+
+export interface BelowOptions {
+  /** include the parent key itself (default false) */
+  self?: boolean
+}
+
+// Beyond this many in-place splices without an ordered read, changes are batched instead.
+const SPLICES_BEFORE_BATCH = 16
+
+function compareKeys(a: Key, b: Key): number {
+  const x = a.name.sortKey
+  const y = b.name.sortKey
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** The sort-key prefix shared by a name and everything below it (in its namespace). */
+function rangePrefix(nsChar: string, k: KeyName): string {
+  // a root's sort key is `ns 0 0`; its children start with `ns 0` only
+  return k.parts.length === 0 ? nsChar + '\0' : nsChar + k.sortKey.slice(1)
+}
+
+export class KeySet implements Iterable<Key> {
+  private arr: Key[] = []
+  private readonly map = new Map<string, Key>()
+  // arr is out of date: unsorted tail, stale or duplicate entries; normalize() repairs it
+  private dirty = false
+  private splices = 0
+
+  constructor(keys?: Iterable<Key>) {
+    if (keys !== undefined) for (const k of keys) this.add(k)
+  }
+
+  get size(): number {
+    return this.map.size
+  }
+
+  /** Adds a key, replacing the key of the same name. The key object is stored, not copied. */
+  add(key: Key): this {
+    const sk = key.name.sortKey
+    const had = this.map.has(sk)
+    this.map.set(sk, key)
+    const arr = this.arr
+    if (had) {
+      if (!this.dirty) arr[this.lowerBound(sk)] = key
+      return this
+    }
+    const n = arr.length
+    if (this.dirty || n === 0 || (arr[n - 1] as Key).name.sortKey < sk) {
+      arr.push(key)
+      return this
+    }
+    if (this.splices < SPLICES_BEFORE_BATCH || n < 256) {
+      this.splices++
+      arr.splice(this.lowerBound(sk), 0, key)
+    } else {
+      arr.push(key)
+      this.dirty = true
+    }
+    return this
+  }
+
+  addAll(keys: Iterable<Key>): this {
+    for (const k of keys) this.add(k)
+    return this
+  }
+
+  lookup(name: string | KeyName): Key | undefined {
+    return this.map.get(toKeyName(name).sortKey)
+  }
+
+  has(name: string | KeyName): boolean {
+    return this.map.has(toKeyName(name).sortKey)
+  }
+
+  /** Removes the key of that name; returns it, or undefined if there was none. */
+  remove(name: string | KeyName): Key | undefined {
+    const sk = toKeyName(name).sortKey
+    const key = this.map.get(sk)
+    if (key === undefined) return undefined
+    this.map.delete(sk)
+    if (this.dirty) return key
+    if (this.splices < SPLICES_BEFORE_BATCH || this.arr.length < 256) {
+      this.splices++
+      this.arr.splice(this.lowerBound(sk), 1)
+    } else this.dirty = true
+    return key
+  }
+
+  /** Iterates in key order over the keys present when iteration starts. */
+  [Symbol.iterator](): Iterator<Key> {
+    return this.toArray()[Symbol.iterator]()
+  }
+
+  /** The keys in order (a new array). */
+  toArray(): Key[] {
+    return this.sorted().slice()
+  }
+
+  names(): string[] {
+    return this.sorted().map(k => k.name.canonical)
+  }
+
+  first(): Key | undefined {
+    return this.sorted()[0]
+  }
+
+  last(): Key | undefined {
+    const arr = this.sorted()
+    return arr[arr.length - 1]
+  }
+
+  /** The i-th key in order. */
+  at(i: number): Key | undefined {
+    return this.sorted().at(i)
+  }
+
+  /**
+   * Keys below `parent` in its own namespace, in order (a contiguous range). A root parent covers
+   * its whole namespace; a cascading parent only cascading keys (see belowAnyNamespace).
+   */
+  below(parent: string | KeyName, opts: BelowOptions = {}): Key[] {
+    const p = toKeyName(parent)
+    const [lo, hi] = this.range(p, p.namespace, opts.self === true)
+    return this.arr.slice(lo, hi)
+  }
+
+  /**
+   * Keys with the parent's parts (and below) in every namespace, in order; for a cascading
+   * parent this is what libelektra's cascading scope means. Unlike libelektra's keyIsBelow,
+   * the namespace roots count as "same" as the cascading root (recording.md Q9).
+   */
+  belowAnyNamespace(parent: string | KeyName, opts: BelowOptions = {}): Key[] {
+    const p = toKeyName(parent)
+    const out: Key[] = []
+    for (const ns of NAMESPACES) {
+      const [lo, hi] = this.range(p, ns, opts.self === true)
+      for (let i = lo; i < hi; i++) out.push(this.arr[i] as Key)
+    }
+    return out
+  }
+
+  /** Removes and returns the parent and everything below it (in the parent's namespace). */
+  cut(parent: string | KeyName): KeySet {
+    const p = toKeyName(parent)
+    const [lo, hi] = this.range(p, p.namespace, true)
+    return this.cutRange(lo, hi)
+  }
+
+  /** Removes and returns the parent's parts and everything below them in every namespace. */
+  cutAnyNamespace(parent: string | KeyName): KeySet {
+    const p = toKeyName(parent)
+    const out = new KeySet()
+    for (const ns of NAMESPACES) {
+      const [lo, hi] = this.range(p, ns, true)
+      out.addAll(this.cutRange(lo, hi))
+    }
+    return out
+  }
+
+  /** A new set sharing the key objects (changing a key changes it in both sets). */
+  copy(): KeySet {
+    return KeySet.fromSorted(this.sorted().slice())
+  }
+
+  /** A deep copy: neither the set nor its keys are shared. */
+  clone(): KeySet {
+    return KeySet.fromSorted(this.sorted().map(k => k.clone()))
+  }
+
+  /** The keys matching `pred`, as a new set sharing the key objects. */
+  filter(pred: (k: Key) => boolean): KeySet {
+    return KeySet.fromSorted(this.sorted().filter(pred))
+  }
+
+  clear(): void {
+    this.arr = []
+    this.map.clear()
+    this.dirty = false
+    this.splices = 0
+  }
+
+  /** Builds a set from keys already in strictly ascending order (unchecked). */
+  private static fromSorted(keys: Key[]): KeySet {
+    const ks = new KeySet()
+    ks.arr = keys
+    for (const k of keys) ks.map.set(k.name.sortKey, k)
+    return ks
+  }
+
+  private cutRange(lo: number, hi: number): KeySet {
+    const removed = this.arr.splice(lo, hi - lo)
+    for (const k of removed) this.map.delete(k.name.sortKey)
+    return KeySet.fromSorted(removed)
+  }
+
+  /** [lo, hi) of the keys at/below the parent's parts in namespace `ns`. */
+  private range(p: KeyName, ns: KeyName['namespace'], self: boolean): [number, number] {
+    const arr = this.sorted()
+    const nsChar = String.fromCharCode(NAMESPACE_ORDER[ns])
+    const prefix = rangePrefix(nsChar, p)
+    let lo = this.lowerBound(prefix)
+    // the byte after a prefix's final 0 is never below 1, so this bounds the range
+    const hi = this.lowerBound(prefix.slice(0, -1) + '\x01')
+    if (!self && lo < hi) {
+      const own = p.parts.length === 0 ? nsChar + '\0\0' : prefix
+      if ((arr[lo] as Key).name.sortKey === own) lo++
+    }
+    return [lo, hi]
+  }
+
+  /** The ordered array, repaired first if changes were batched. */
+  private sorted(): Key[] {
+    this.splices = 0
+    if (!this.dirty) return this.arr
+    const arr = this.arr
+    arr.sort(compareKeys)
+    const out: Key[] = []
+    let prev: string | undefined
+    for (const k of arr) {
+      const sk = k.name.sortKey
+      if (sk === prev) continue
+      prev = sk
+      const cur = this.map.get(sk)
+      if (cur !== undefined) out.push(cur)
+    }
+    this.arr = out
+    this.dirty = false
+    return out
+  }
+
+  /** Binary search in arr; callers make sure arr is in order (not dirty). */
+  private lowerBound(sk: string): number {
+    const arr = this.arr
+    let lo = 0
+    let hi = arr.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((arr[mid] as Key).name.sortKey < sk) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}
