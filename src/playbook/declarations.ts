@@ -1,0 +1,66 @@
+// What a playbook declares, per key: the session's changes (set or delete) and its preconditions.
+import type { Key } from '../kdb/key.js'
+import type { KeyName, Namespace } from '../kdb/keyname.js'
+import type { KeySet } from '../kdb/keyset.js'
+import type { Diff } from '../recorder/diff-model.js'
+import { DELETED } from '../meta/markers.js'
+
+/** What export needs of a session (the recorder's Session satisfies it). */
+export interface SessionInput {
+  diff: Diff
+  asserts: KeySet
+}
+
+/**
+ * One key as a task declares it. `key` carries value and metadata (markers included): for `set` the
+ * wanted state, for `assert` the expected state; `delete` and `assert-absent` ignore it.
+ */
+export interface Declaration {
+  name: KeyName
+  kind: 'set' | 'delete' | 'assert' | 'assert-absent'
+  key: Key | null
+}
+
+/** The namespaces a session can hold, in task order (DESIGN.md: spec, dir, user, system). */
+export const TASK_NAMESPACES: readonly Namespace[] = ['spec', 'dir', 'user', 'system']
+
+export interface Declarations {
+  /** preconditions, in Elektra order */
+  asserts: Declaration[]
+  /** changes, in Elektra order */
+  changes: Declaration[]
+}
+
+function byName(a: Declaration, b: Declaration): number {
+  const x = a.name.sortKey
+  const y = b.name.sortKey
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/**
+ * The session's declarations. `assertOld` adds a guard on the old state of every modified and removed
+ * key; an explicit session assert of the same key wins.
+ */
+export function declarations(session: SessionInput, opts: { assertOld?: boolean } = {}): Declarations {
+  const d = session.diff
+  const changes: Declaration[] = []
+  for (const k of d.added) changes.push({ name: k.name, kind: 'set', key: k })
+  for (const k of d.modifiedNew) changes.push({ name: k.name, kind: 'set', key: k })
+  for (const k of d.removed) changes.push({ name: k.name, kind: 'delete', key: null })
+  changes.sort(byName)
+
+  const asserts: Declaration[] = []
+  const asserted = new Set<string>()
+  for (const k of session.asserts) {
+    asserted.add(k.name.sortKey)
+    const absent = k.meta.has(DELETED)
+    asserts.push({ name: k.name, kind: absent ? 'assert-absent' : 'assert', key: absent ? null : k })
+  }
+  if (opts.assertOld === true) {
+    for (const set of [d.modifiedOld, d.removed])
+      for (const k of set)
+        if (!asserted.has(k.name.sortKey)) asserts.push({ name: k.name, kind: 'assert', key: k })
+    asserts.sort(byName)
+  }
+  return { asserts, changes }
+}

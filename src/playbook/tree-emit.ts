@@ -1,0 +1,119 @@
+// Writes a key tree in the module's tree syntax. A small, exact emitter (no YAML document model): it
+// is linear in the number of keys, and every scalar goes through yaml-scalar.ts's tested styles.
+import { escapePart, namespacePrefix } from '../kdb/keyname.js'
+import type { Key } from '../kdb/key.js'
+import { ASSERT, BASE64, BINARY, DELETED, exportVariable, plainMeta } from '../meta/markers.js'
+import type { Declaration } from './declarations.js'
+import type { KeyTree, TreeNode } from './key-tree.js'
+import { keyScalar, templateScalar, valueScalar } from './yaml-scalar.js'
+
+/** One item list of a declared key, before YAML: value text (already a YAML scalar) and metadata. */
+export interface KeyBody {
+  /** YAML text of the value, or null for "no value item" */
+  value: string | null
+  /** metadata name (canonical, without `meta:/`) → string value */
+  meta: Array<[string, string]>
+}
+
+function spaces(n: number): string {
+  return ' '.repeat(n)
+}
+
+/** Jinja string literal for a default value: Python-style escapes inside single quotes. */
+function jinjaLiteral(s: string): string {
+  return (
+    "'" +
+    s.replace(/[\\'\x00-\x1f\x7f]/g, c =>
+      c === '\\' || c === "'" ? '\\' + c : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')
+    ) +
+    "'"
+  )
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64')
+}
+
+/** Value and metadata of a key that is written or expected (binary as base64 with its marker). */
+function stateBody(key: Key, templated: boolean): KeyBody {
+  const meta = plainMeta(key)
+  const v = key.value
+  let value: string | null = null
+  if (v instanceof Uint8Array) {
+    value = valueScalar(base64(v))
+    meta.push([BASE64, '1'])
+  } else if (key.isBinary()) {
+    // a binary key without a value: only the `binary` marker says what it is
+    meta.unshift([BINARY, ''])
+  } else if (v !== null) {
+    const variable = templated ? exportVariable(key) : null
+    value =
+      variable === null
+        ? valueScalar(v)
+        : templateScalar(`{{ ${variable} | default(${jinjaLiteral(v)}) }}`)
+  }
+  return { value, meta }
+}
+
+/** What the tree says about one declaration. */
+export function declarationBody(d: Declaration): KeyBody {
+  switch (d.kind) {
+    case 'delete':
+      return { value: null, meta: [[DELETED, '1']] }
+    case 'assert-absent':
+      return { value: null, meta: [[ASSERT, '1'], [DELETED, '1']] }
+    case 'assert': {
+      const body = stateBody(d.key as Key, false)
+      body.meta.push([ASSERT, '1'])
+      return body
+    }
+    case 'set':
+      return stateBody(d.key as Key, true)
+  }
+}
+
+/** Emits the body of a node whose `key:` text ends `out`'s last line; `ind` is that key's column. */
+function emitNode(node: TreeNode, ind: number, out: string[]): void {
+  const body = node.decl === null ? null : declarationBody(node.decl)
+  if (body === null) {
+    emitChildren(node, ind + 2, out)
+    return
+  }
+  const hasChildren = node.children.length > 0
+  if (body.meta.length === 0 && !hasChildren) {
+    // the compact form: a scalar node sets the value (module.md §3.2); `[]` creates a key without one
+    out[out.length - 1] += body.value === null ? ' []' : ' ' + body.value
+    return
+  }
+  const item = spaces(ind + 2) + '- '
+  if (body.value !== null) out.push(item + 'value: ' + body.value)
+  if (body.meta.length > 0) {
+    out.push(item + 'meta:')
+    const pad = spaces(ind + 6)
+    for (const [n, v] of body.meta) out.push(pad + keyScalar(n) + ': ' + valueScalar(v))
+  }
+  if (hasChildren) {
+    out.push(item + 'keys:')
+    emitChildren(node, ind + 6, out)
+  }
+}
+
+function emitChildren(node: TreeNode, ind: number, out: string[]): void {
+  const pad = spaces(ind)
+  for (const child of node.children) {
+    out.push(pad + keyScalar(escapePart(child.part)) + ':')
+    emitNode(child, ind, out)
+  }
+}
+
+/** The root name of a tree: the bare namespace, or the namespaced name of the common parent. */
+export function rootName(tree: KeyTree): string {
+  if (tree.rootParts.length === 0) return tree.namespace
+  return namespacePrefix(tree.namespace) + '/' + tree.rootParts.map(escapePart).join('/')
+}
+
+/** The `keys:` list of one task: `- ROOT:` at column `ind`, its tree below. */
+export function emitKeysList(tree: KeyTree, ind: number, out: string[]): void {
+  out.push(spaces(ind) + '- ' + keyScalar(rootName(tree)) + ':')
+  emitNode(tree.root, ind + 2, out)
+}
