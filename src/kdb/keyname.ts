@@ -189,8 +189,10 @@ function textError(s: string): string | null {
   return null
 }
 
+const NON_ASCII = /[^\x00-\x7f]/
+
 function toLatin1(s: string): string {
-  return NEEDS_CARE.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s
+  return NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s
 }
 
 function sortKeyOf(ns: Namespace, parts: readonly string[]): string {
@@ -198,13 +200,26 @@ function sortKeyOf(ns: Namespace, parts: readonly string[]): string {
   return NS_CHAR[ns] + '\0' + toLatin1(parts.join('\0')) + '\0'
 }
 
-function makeName(
-  ns: Namespace,
-  canonical: string,
-  parts: readonly string[]
-): KeyName {
-  Object.freeze(parts)
-  return Object.freeze({ canonical, namespace: ns, parts, sortKey: sortKeyOf(ns, parts) })
+// Not frozen: freezing doubled the parse time; `readonly` types guard the shared (cached) objects.
+function makeName(ns: Namespace, canonical: string, parts: readonly string[]): KeyName {
+  return { canonical, namespace: ns, parts, sortKey: sortKeyOf(ns, parts) }
+}
+
+/**
+ * True if the parts after index `rest` (a `/`) need no canonicalisation, unescaping or UTF-8
+ * care: printable ASCII without `\ % #`, no empty part, no part starting with `.`.
+ */
+function isPlain(input: string, rest: number): boolean {
+  const n = input.length
+  for (let j = rest; j < n; j++) {
+    const c = input.charCodeAt(j)
+    if (c === 0x2f) {
+      if (j + 1 === n) return j === rest
+      const next = input.charCodeAt(j + 1)
+      if (next === 0x2f || next === 0x2e) return false
+    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23) return false
+  }
+  return true
 }
 
 /** Builds a name from canonical escaped parts; `hint` is reused when it is already canonical. */
@@ -247,6 +262,10 @@ function parseUncached(input: string): KeyName | string {
     ns = found
     rest = i + 1
   }
+  if (isPlain(input, rest)) {
+    const parts = rest + 1 === input.length ? [] : input.slice(rest + 1).split('/')
+    return makeName(ns, input, parts)
+  }
   if (NEEDS_CARE.test(input)) {
     const err = textError(input)
     if (err !== null) return err
@@ -258,23 +277,33 @@ function parseUncached(input: string): KeyName | string {
   return fromEscaped(ns, stack, input)
 }
 
-const CACHE_LIMIT = 200_000
-const cache = new Map<string, KeyName>()
+// Two generations: recently used names survive a generation change; memory stays bounded, and
+// a stream of unique names (a dump file) never builds a huge map.
+const GENERATION = 32_768
+let young = new Map<string, KeyName>()
+let old = new Map<string, KeyName>()
 
-/** Parses a complete key name; throws KeyNameError. Results are cached (KeyNames are frozen). */
+/** Parses a complete key name; throws KeyNameError. Results are cached and shared: never mutate. */
 export function parseKeyName(input: string): KeyName {
-  const hit = cache.get(input)
+  let hit = young.get(input)
   if (hit !== undefined) return hit
-  const r = parseUncached(input)
-  if (typeof r === 'string') throw new KeyNameError(input, r)
-  if (cache.size >= CACHE_LIMIT) cache.clear()
-  cache.set(input, r)
-  return r
+  hit = old.get(input)
+  if (hit === undefined) {
+    const r = parseUncached(input)
+    if (typeof r === 'string') throw new KeyNameError(input, r)
+    hit = r
+  }
+  if (young.size >= GENERATION) {
+    old = young
+    young = new Map()
+  }
+  young.set(input, hit)
+  return hit
 }
 
 /** The reason `input` is not a valid complete key name, or null if it is valid. */
 export function validateKeyName(input: string): string | null {
-  if (cache.has(input)) return null
+  if (young.has(input) || old.has(input)) return null
   const r = parseUncached(input)
   return typeof r === 'string' ? r : null
 }

@@ -12,12 +12,6 @@ export interface BelowOptions {
 // Beyond this many in-place splices without an ordered read, changes are batched instead.
 const SPLICES_BEFORE_BATCH = 16
 
-function compareKeys(a: Key, b: Key): number {
-  const x = a.name.sortKey
-  const y = b.name.sortKey
-  return x < y ? -1 : x > y ? 1 : 0
-}
-
 /** The sort-key prefix shared by a name and everything below it (in its namespace). */
 function rangePrefix(nsChar: string, k: KeyName): string {
   // a root's sort key is `ns 0 0`; its children start with `ns 0` only
@@ -217,17 +211,10 @@ export class KeySet implements Iterable<Key> {
   private sorted(): Key[] {
     this.splices = 0
     if (!this.dirty) return this.arr
-    const arr = this.arr
-    arr.sort(compareKeys)
-    const out: Key[] = []
-    let prev: string | undefined
-    for (const k of arr) {
-      const sk = k.name.sortKey
-      if (sk === prev) continue
-      prev = sk
-      const cur = this.map.get(sk)
-      if (cur !== undefined) out.push(cur)
-    }
+    // the default sort compares UTF-16 units, which for latin1 sort keys is byte order; it is
+    // faster than a comparator, and the map already holds exactly the current keys
+    const sks = [...this.map.keys()].sort()
+    const out = sks.map(sk => this.map.get(sk) as Key)
     this.arr = out
     this.dirty = false
     return out
