@@ -204,16 +204,18 @@ def compute(view, req, keep_order=False, merge=None, overlay=None):
     offsets = _order_offsets(view, changes) if keep_order else {}
     for i, op in enumerate(changes):
         live = current(op.name)
+        keep_theirs = False
         if merge is not None and _conflict(op, live, merge[1]):
             res.conflicts.append(op.name.canonical)
-            if merge[0] == 'theirs':
+            keep_theirs = merge[0] == 'theirs'
+            if keep_theirs and (op.remove or live is None):
                 continue
         if op.remove:
             if live is not None:
                 put(op.name, None)  # D1: removing a missing key is a no-op
             continue
         new = live.clone() if live is not None else Key(op.name, '')
-        if op.value is not None:
+        if op.value is not None and not keep_theirs:  # D11: metadata still applies
             if new.is_binary:
                 new.remove_meta('binary')
             new.value = op.value
