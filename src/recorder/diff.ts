@@ -45,7 +45,8 @@ export function calculate(
     const ka = a[j] as Key
     const sb = kb.name.sortKey
     const sa = ka.name.sortKey
-    if (sb === sa) {
+    // names come from parseKeyName's cache, so equal names are usually the same object
+    if (kb.name === ka.name || sb === sa) {
       i++
       j++
       if (sb.charCodeAt(0) === CASCADING || (inScope !== null && !inScope(kb.name))) continue
