@@ -56,7 +56,7 @@ def build_request(p):
                                           p.get('resolver'), p.get('recommends', True))
     elif p.get('key') is not None:
         req = request.single_request(p['key'], p.get('value'), p.get('meta'), p.get('value') is not None,
-                                     warnings)
+                                     warnings, p.get('deleted'), p.get('assert'))
         req.mounts = request.parse_mounts(p.get('mount'))
     else:
         req = request.tree_request(p.get('keys'), warnings)

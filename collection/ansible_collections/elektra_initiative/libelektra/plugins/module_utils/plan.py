@@ -215,13 +215,19 @@ def compute(view, req, keep_order=False, merge=None, overlay=None):
                 put(op.name, None)  # D1: removing a missing key is a no-op
             continue
         new = live.clone() if live is not None else Key(op.name, '')
-        if op.value is not None and not keep_theirs:  # D11: metadata still applies
+        if isinstance(op.value, bytes) and not keep_theirs:
+            new.value = op.value or None
+            if not new.is_binary:
+                new.set_meta('binary', '')
+        elif op.value is not None and not keep_theirs:  # D11: metadata still applies
             if new.is_binary:
                 new.remove_meta('binary')
             new.value = op.value
         for m, v in op.meta.items():
             if new.meta.get(m) != v:
                 new.set_meta(m, v)
+        if new.is_binary and isinstance(new.value, str):
+            new.value = new.value.encode('utf-8') or None
         if keep_order and 'order' not in new.meta:
             parent = op.name.parent()
             new.set_meta('order', str(i + offsets.get(parent.sort_key if parent else None, 1)))

@@ -12,12 +12,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import datetime
 
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import (
     KeyNameError, PERSISTENT, parse, parse_meta_name)
 
-MARKERS = ('elektra/removed', 'elektra/deleted', 'elektra/assert')
+MARKERS = ('elektra/removed', 'elektra/deleted', 'elektra/assert', 'elektra/base64')
 ITEM_FIELDS = ('value', 'remove', 'meta', 'keys', 'array', 'assert')
 TRUE = ('y', 'yes', 'on', '1', 'true', 't')
 FALSE = ('n', 'no', 'off', '0', 'false', 'f', '')
@@ -133,6 +135,12 @@ class Request(object):
                 op.remove = True
             if flags.get('elektra/assert'):
                 op.assert_ = True
+            if flags.get('elektra/base64'):
+                # the generator writes binary values as base64 text with this marker
+                try:
+                    op.value = base64.b64decode((op.value or '').encode('ascii'), validate=True)
+                except (binascii.Error, UnicodeEncodeError, ValueError):
+                    raise RequestError('%s: the value is not valid base64 (meta elektra/base64)' % op.path)
             out.append(op)
         self.ops = out
         return self
@@ -313,7 +321,7 @@ def legacy_request(mountpoint, keys, warnings=None):
 
 # ---- single-key syntax (libelektra #4333) ---------------------------------------------------------
 
-def single_request(key, value, meta, value_given, warnings=None):
+def single_request(key, value, meta, value_given, warnings=None, deleted=False, assert_=False):
     req = Request('single')
     if warnings is not None:
         req.warnings = warnings
@@ -328,6 +336,8 @@ def single_request(key, value, meta, value_given, warnings=None):
         op.value = to_value(value, 'value', req.warnings)
     if meta:
         walk_meta('', meta, 'meta', op.meta, req.warnings)
+    op.remove = bool(deleted)
+    op.assert_ = bool(assert_)
     return req
 
 

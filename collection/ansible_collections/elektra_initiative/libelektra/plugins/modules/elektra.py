@@ -44,7 +44,7 @@ options:
     default: resolver
   plugins:
     description:
-      - Legacy syntax. Plugins of the mount, each C({PLUGIN: {option: value}}) or C({PLUGIN: null}).
+      - 'Legacy syntax. Plugins of the mount, each C({PLUGIN: {option: value}}) or C({PLUGIN: null}).'
       - The embedded backend mounts only the C(dump) storage plugin.
     type: list
     elements: raw
@@ -73,7 +73,7 @@ options:
         type: str
         default: resolver
       plugins:
-        description: Plugins, each C({PLUGIN: {option: value}}); default C(dump) only.
+        description: 'Plugins, each C({PLUGIN: {option: value}}); default C(dump) only.'
         type: list
         elements: raw
       includeRecommendedPlugins:
@@ -111,9 +111,19 @@ options:
     description:
       - Single-key syntax. Metadata of O(key) (names may be nested maps, joined with C(/)).
     type: dict
+  deleted:
+    description:
+      - Single-key syntax. Remove O(key) (a missing key is fine); same as metadata C(elektra/deleted).
+      - Omitted means false.
+    type: bool
+  assert:
+    description:
+      - Single-key syntax. Check O(key) instead of writing it; with O(deleted) check that it is absent.
+      - Omitted means false.
+    type: bool
   remove:
     description:
-      - Keys removed before the keys of O(keys) are written; each a key name or C({NAME: {recursive: true}}).
+      - 'Keys removed before the keys of O(keys) are written; each a key name or C({NAME: {recursive: true}}).'
       - A cascading name (C(/app)) means that path in every namespace.
     type: list
     elements: raw
@@ -422,6 +432,7 @@ ARGUMENT_SPEC = dict(
     key=dict(type='str', no_log=False),
     value=dict(type='raw'),
     meta=dict(type='dict'),
+    deleted=dict(type='bool'),
     remove=dict(type='list', elements='raw'),
     keepOrder=dict(type='bool', default=False, aliases=['keeporder']),
     record=dict(type='dict', aliases=['recording'], options=dict(
@@ -444,12 +455,15 @@ ARGUMENT_SPEC = dict(
     chdir=dict(type='path'),
 )
 
+ARGUMENT_SPEC['assert'] = dict(type='bool')  # a Python keyword, so not a dict() argument
+
 MUTUALLY_EXCLUSIVE = [
     ['mount', 'mountpoint'], ['mount', 'filename'], ['mount', 'plugins'], ['mount', 'resolver'],
     ['mount', 'recommends'], ['key', 'keys'], ['key', 'mountpoint'],
 ]
 
-REQUIRED_BY = {'value': 'key', 'meta': 'key', 'filename': 'mountpoint', 'plugins': 'mountpoint'}
+REQUIRED_BY = {'value': 'key', 'meta': 'key', 'deleted': 'key', 'assert': 'key', 'filename': 'mountpoint',
+               'plugins': 'mountpoint'}
 
 NAME_PATTERN = 'letters, digits, _, . and -'
 
