@@ -263,8 +263,11 @@ function parseUncached(input: string): KeyName | string {
     rest = i + 1
   }
   if (isPlain(input, rest)) {
-    const parts = rest + 1 === input.length ? [] : input.slice(rest + 1).split('/')
-    return makeName(ns, input, parts)
+    if (rest + 1 === input.length) return rootOf(ns)
+    const path = input.slice(rest + 1)
+    // for plain ASCII the unescaped name is the path with 0 for `/` (cheaper than joining parts)
+    const sortKey = NS_CHAR[ns] + '\0' + path.replaceAll('/', '\0') + '\0'
+    return { canonical: input, namespace: ns, parts: path.split('/'), sortKey }
   }
   if (NEEDS_CARE.test(input)) {
     const err = textError(input)
