@@ -54,19 +54,3 @@ export function keepTest(parent: KeyName | null): ScopeTest {
   if (parent === null || parent.sortKey[0] !== CASCADING) return inScope
   return k => k.sortKey[0] !== DEFAULT && inScope(k)
 }
-
-/**
- * The half-open sortKey range [from, to) that holds every key at or below a namespaced, non-cascading
- * parent, so callers can binary-search instead of testing every key. `null` when the scope is not one
- * contiguous range (cascading parent, or no parent).
- */
-export function scopeRange(parent: KeyName | null): { from: string; to: string } | null {
-  if (parent === null || parent.sortKey[0] === CASCADING) return null
-  const p = parent.sortKey
-  if (isRootName(parent)) {
-    const ns = p.charCodeAt(0)
-    return { from: p[0] + '\x00', to: String.fromCharCode(ns + 1) }
-  }
-  // Everything starting with p sorts in [p, p with its final 0x00 raised to 0x01).
-  return { from: p, to: p.slice(0, -1) + '\x01' }
-}
