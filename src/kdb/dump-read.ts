@@ -2,8 +2,8 @@
 // Command lines are parsed on the bytes; only the fields that become names and values are decoded.
 import { isUtf8 } from 'node:buffer'
 import { DumpError, type DumpErrorCode } from './dump-error.js'
-import { Key } from './key.js'
-import { KeyNameError, addName, parseKeyName, rootOf, type KeyName } from './keyname.js'
+import { Key, canonicalMetaName } from './key.js'
+import { KeyNameError, parseKeyName, type KeyName } from './keyname.js'
 import { KeySet } from './keyset.js'
 import { LF, asBuffer } from './util-bytes.js'
 
@@ -122,24 +122,17 @@ class Reader {
   }
 }
 
-const metaNameCache = new Map<string, string>()
-
 /**
- * A metakey name from a file, canonical and without `meta:/`. libelektra appends it to `meta:/`
- * (keyAddName); when that fails the metakey keeps the name `meta:/` itself, i.e. ''.
+ * A metakey name from a file, canonical and without `meta:/`. An invalid name gives the metakey
+ * `meta:/` itself, i.e. '', as in libelektra (keySetMeta keeps the name `meta:/` when appending fails).
  */
 function metaName(raw: string): string {
-  const hit = metaNameCache.get(raw)
-  if (hit !== undefined) return hit
-  let name = ''
   try {
-    name = addName(rootOf('meta'), raw).canonical.slice('meta:/'.length)
+    return canonicalMetaName(raw)
   } catch (e) {
-    if (!(e instanceof KeyNameError)) throw e
+    if (e instanceof KeyNameError) return ''
+    throw e
   }
-  if (metaNameCache.size >= 10_000) metaNameCache.clear()
-  metaNameCache.set(raw, name)
-  return name
 }
 
 /** A key name from a file, or null when libelektra would drop the key (invalid name). */
@@ -211,7 +204,8 @@ function readV2(r: Reader, start: number, prefix: string): KeySet {
   while (pos < len) {
     const lineStart = pos
     const lineEnd = r.lineEnd(pos)
-    pos = lineEnd + 1
+    // a command line without LF ends the file; what follows it is then missing
+    pos = Math.min(lineEnd + 1, len)
     const n = tokenize(buf, lineStart, lineEnd)
     if (n === 0) r.fail('unknown-command', lineStart, 'empty line where a command was expected')
     if (commandIs(buf, '$key')) {
@@ -309,7 +303,8 @@ function readV1(r: Reader): KeySet {
   while (pos < len) {
     const lineStart = pos
     const lineEnd = r.lineEnd(pos)
-    pos = lineEnd + 1
+    // a command line without LF ends the file; what follows it is then missing
+    pos = Math.min(lineEnd + 1, len)
     const n = tokenize(buf, lineStart, lineEnd)
     if (n === 0) r.fail('unknown-command', lineStart, 'empty line where a command was expected')
     const cmd = tokenText(buf, 0)
