@@ -8,6 +8,7 @@ import {
   applyDiff,
   cut,
   invertDiff,
+  metaChanges,
   removeKey,
   removeOther,
   removeSameOrBelow,
@@ -166,5 +167,23 @@ describe('apply, invert, undo', () => {
       ['user:/app/a', '2', null],
       ['user:/app/m', '2', '3']
     ])
+  })
+})
+
+describe('metaChanges (recording.md §1.2)', () => {
+  it('splits a modified key’s metadata into added, removed and modified (old value)', () => {
+    // diff-calc.json "cpp meta added/removed/modified on one key"
+    const meta = (m: Record<string, string>) => new KeySet([Key.create('user:/hello', null, m)])
+    const d = calculate(
+      meta({ modified: '123', removed: '123', same: '123' }),
+      meta({ added: '123', modified: '456', same: '123' }),
+      n('/')
+    )
+    expect(metaChanges(d, n('user:/hello'))).toEqual({
+      added: ['added'],
+      removed: ['removed'],
+      modified: new Map([['modified', '123']])
+    })
+    expect(metaChanges(d, n('user:/other'))).toBeNull()
   })
 })

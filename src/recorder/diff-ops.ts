@@ -127,3 +127,27 @@ function split(ks: KeySet, test: ScopeTest): [KeySet, KeySet] {
   for (const k of ks) (test(k.name) ? yes : no).add(k)
   return [yes, no]
 }
+
+export interface MetaChanges {
+  /** metakey names only in the new key */
+  added: string[]
+  /** metakey names only in the old key */
+  removed: string[]
+  /** names in both with different values → the OLD value (recording.md §1.2) */
+  modified: Map<string, string>
+}
+
+/** The per-metakey breakdown of a modified key; null when the name is not in `modified`. */
+export function metaChanges(d: Diff, name: KeyName): MetaChanges | null {
+  const o = d.modifiedOld.lookup(name)
+  const n = d.modifiedNew.lookup(name)
+  if (o === undefined || n === undefined) return null
+  const out: MetaChanges = { added: [], removed: [], modified: new Map() }
+  for (const [m, v] of o.metaEntries()) {
+    const nv = n.meta.get(m)
+    if (nv === undefined) out.removed.push(m)
+    else if (nv !== v) out.modified.set(m, v)
+  }
+  for (const [m] of n.metaEntries()) if (!o.meta.has(m)) out.added.push(m)
+  return out
+}
