@@ -444,11 +444,12 @@ export function isBelowOrSame(a: KeyName, b: KeyName): boolean {
   return partsPrefix(a.parts, b.parts)
 }
 
-/** `b` is below `a` (libelektra's `keyIsBelow`): below-or-same and not the same name. */
+/**
+ * `b` is strictly below `a` (libelektra 0.11 `keyIsBelow`): below-or-same with more parts, so
+ * `user:/a` is not below `/a` (same parts), though `user:/a/b` is.
+ */
 export function isBelow(a: KeyName, b: KeyName): boolean {
-  return (
-    isBelowOrSame(a, b) && (a.parts.length !== b.parts.length || a.namespace !== b.namespace)
-  )
+  return a.parts.length !== b.parts.length && isBelowOrSame(a, b)
 }
 
 /** `b` is below `a` with exactly one more part (namespace rule as isBelowOrSame). */
