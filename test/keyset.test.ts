@@ -138,7 +138,10 @@ describe('KeySet copies', () => {
 
 // A model check: random operations against a plain Map, order checked with Buffer.compare.
 describe('KeySet model', () => {
-  const part = fc.oneof(fc.constantFrom('a', 'b', '%', '#0', '#_10', 'a/b', '', 'ä', '😀', '\uFFFD'), fc.string({ maxLength: 3 }))
+  const part = fc.oneof(
+    fc.constantFrom('a', 'b', '%', '#0', '#_10', 'a/b', '', 'ä', '😀', '\uFFFD'),
+    fc.string({ maxLength: 3 })
+  )
   const name = fc
     .tuple(fc.constantFrom(...NAMESPACES), fc.array(part.filter(p => !p.includes('\0')), { maxLength: 3 }))
     .map(([ns, ps]) => keyNameFromParts(ns, ps))
@@ -171,7 +174,12 @@ describe('KeySet model', () => {
             model.delete(o.n.sortKey)
           } else if (o.t === 'below') {
             const want = [...model.values()]
-              .filter(k => k.name.namespace === o.n.namespace && isBelowOrSame(o.n, k.name) && k.name.sortKey !== o.n.sortKey)
+              .filter(
+                k =>
+                  k.name.namespace === o.n.namespace &&
+                  isBelowOrSame(o.n, k.name) &&
+                  k.name.sortKey !== o.n.sortKey
+              )
               .sort((a, b) => byBytes(a.name, b.name))
             expect(set.below(o.n)).toEqual(want)
           } else {

@@ -145,7 +145,7 @@ export class KeySet implements Iterable<Key> {
     return this.cutRange(lo, hi)
   }
 
-  /** Removes and returns the parent's parts and everything below them in every namespace. */
+  /** Removes and returns the parent's parts and below in every namespace (ksCut of a cascading key). */
   cutAnyNamespace(parent: string | KeyName): KeySet {
     const p = toKeyName(parent)
     const out = new KeySet()
