@@ -9,6 +9,9 @@ import { Key } from '../src/kdb/key.js'
 import { parseKeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 
+// lone surrogates cannot be UTF-8 encoded, so they are not valid names or values
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 const parent = parseKeyName('user:/tests/dump')
 
 /** A file with string and binary keys, multi-line values, metadata and a `$copymeta`. */
@@ -75,7 +78,7 @@ describe('truncated files', () => {
         (entries, at) => {
           const ks = new KeySet()
           for (const [rel, v, withMeta] of entries) {
-            if (rel.includes('\0') || v.includes('\0') || !rel.isWellFormed() || !v.isWellFormed()) continue
+            if (rel.includes('\0') || v.includes('\0') || LONE_SURROGATE.test(rel) || LONE_SURROGATE.test(v)) continue
             const k = Key.create(parseKeyName('user:/tests/dump'), v, withMeta ? { type: v } : {})
             ks.add(k.withName(`user:/tests/dump/${rel.replace(/[\\/]/g, '\\$&').replace(/^(%|\.\.?)$/, '\\$1')}`))
           }

@@ -7,6 +7,9 @@ import { Key } from '../src/kdb/key.js'
 import { keyNameFromParts, parseKeyName, type KeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 
+// lone surrogates cannot be UTF-8 encoded, so they are not valid names or values
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 // parts that exercise escaping, canonical arrays, the %-quirk and multi-byte UTF-8
 const specialPart = fc.constantFrom(
   '',
@@ -37,7 +40,7 @@ const specialPart = fc.constantFrom(
   '\x01',
   '\t'
 )
-const noNul = (s: string): boolean => !s.includes('\0') && s.isWellFormed()
+const noNul = (s: string): boolean => !s.includes('\0') && !LONE_SURROGATE.test(s)
 const anyPart = fc.oneof(specialPart, fc.string({ unit: 'binary', maxLength: 6 }).filter(noNul))
 const relParts = fc.array(anyPart, { maxLength: 3 })
 
