@@ -1,0 +1,217 @@
+// The molecule runner: molecule.yml interpolation, the inventory it builds, and whole test
+// sequences on real test hosts (when this machine can run them): a passing scenario, a failing
+// converge (destroy still runs), a non-idempotent converge, and nothing left behind.
+import { execa } from 'execa'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { changedTasks, parseRecap } from './ansible-playbook.js'
+import { interpolate } from './interpolate.js'
+import { buildInventory } from './inventory.js'
+import type { Report } from './report.js'
+import { runAll } from './run-all.js'
+import { loadScenario } from './scenario.js'
+
+const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const canRun =
+  (await execa('bash', [join(projectDir, 'molecule', 'shared', 'testhost.sh'), 'check'], { reject: false }))
+    .exitCode === 0
+
+describe('molecule.yml interpolation', () => {
+  const env = { HOME: '/home/u', EMPTY: '' }
+  it('replaces $NAME, ${NAME}, defaults, and keeps $$ as a dollar', () => {
+    expect(interpolate('a: ${HOME}/x $HOME $$HOME', env)).toBe('a: /home/u/x /home/u $HOME')
+    expect(interpolate('${MISSING:-d} ${EMPTY:-d} ${EMPTY-d} ${MISSING-d} ${MISSING}', env)).toBe('d d  d ')
+  })
+  it('names the place of a malformed reference', () => {
+    expect(() => interpolate('a: 1\nb: ${not valid}\n', env, 'm.yml')).toThrow('m.yml:2:4: invalid interpolation')
+  })
+})
+
+describe('inventory for the delegated driver', () => {
+  it('puts platforms under all.hosts with the connection of their instance config and molecule vars', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inventory-test-'))
+    try {
+      mkdirSync(join(dir, 's'))
+      writeFileSync(
+        join(dir, 's', 'molecule.yml'),
+        [
+          'driver: {name: default}',
+          'platforms: [{name: a, groups: [web]}, {name: b}]',
+          'provisioner:',
+          '  inventory:',
+          '    group_vars: {all: {x: 1}, web: {y: 2}}',
+          '    host_vars: {b: {z: 3}}'
+        ].join('\n')
+      )
+      const scenario = loadScenario(dir, 's', {})
+      const inventory = buildInventory(scenario, { ephemeralDir: '/e', instanceConfig: '/e/i.yml' }, [
+        { instance: 'a', address: '127.0.0.9', user: 'root', port: '22', identity_file: '/k' }
+      ]) as { all: { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown>; children: unknown } }
+      expect(inventory.all.hosts.a).toMatchObject({
+        ansible_host: '127.0.0.9',
+        ansible_user: 'root',
+        ansible_port: '22',
+        ansible_private_key_file: '/k',
+        ansible_connection: 'smart'
+      })
+      expect(String(inventory.all.hosts.a!.ansible_ssh_common_args)).toContain('StrictHostKeyChecking=no')
+      expect(inventory.all.hosts.b).toEqual({ z: 3 })
+      expect(inventory.all.vars).toMatchObject({
+        molecule_ephemeral_directory: '/e',
+        molecule_instance_config: '/e/i.yml',
+        molecule_scenario_directory: join(dir, 's'),
+        x: 1
+      })
+      expect(inventory.all.children).toEqual({ web: { hosts: { a: null }, vars: { y: 2 } } })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+  it('rejects drivers other than the delegated one, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'inventory-test-'))
+    try {
+      mkdirSync(join(dir, 's'))
+      writeFileSync(join(dir, 's', 'molecule.yml'), 'driver: {name: docker}\nplatforms: [{name: a}]\n')
+      expect(() => loadScenario(dir, 's', {})).toThrow(`${join(dir, 's', 'molecule.yml')}: driver.name is "docker"`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('ansible-playbook output', () => {
+  const output = [
+    'TASK [Set it] ***',
+    'changed: [h1]',
+    'ok: [h2]',
+    'PLAY RECAP ***',
+    'h1                  : ok=2    changed=1    unreachable=0    failed=0    skipped=0',
+    'h2                  : ok=2    changed=0    unreachable=0    failed=0    skipped=0'
+  ].join('\n')
+  it('reads the recap and the tasks that changed something', () => {
+    expect(parseRecap(output).get('h1')).toEqual({ ok: 2, changed: 1, unreachable: 0, failed: 0 })
+    expect(parseRecap(output).get('h2')?.changed).toBe(0)
+    expect(changedTasks(output)).toEqual(['Set it (h1)'])
+  })
+})
+
+// a project of our own for the failure cases: molecule/shared is the real one
+function fixtureProject(scenarios: Record<string, Record<string, string>>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'molecule-runner-test-'))
+  mkdirSync(join(dir, 'molecule'))
+  symlinkSync(join(projectDir, 'molecule', 'shared'), join(dir, 'molecule', 'shared'))
+  for (const [name, files] of Object.entries(scenarios)) {
+    mkdirSync(join(dir, 'molecule', name))
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, 'molecule', name, file), text)
+  }
+  return dir
+}
+
+const oneHost = (name: string) =>
+  [
+    'driver: {name: default, options: {managed: true}}',
+    `platforms: [{name: ${name}}]`,
+    'provisioner:',
+    '  name: ansible',
+    '  inventory: {group_vars: {all: {ansible_python_interpreter: /usr/bin/python3}}}'
+  ].join('\n') + '\n'
+const shared = {
+  'create.yml': '- ansible.builtin.import_playbook: ../shared/create.yml\n',
+  'destroy.yml': '- ansible.builtin.import_playbook: ../shared/destroy.yml\n'
+}
+
+function leftovers(ephemeralPrefix: string): string[] {
+  return readdirSync(tmpdir()).filter(d => d.startsWith(ephemeralPrefix))
+}
+
+describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
+  let lines: string[]
+  const log = (l: string) => void lines.push(l)
+  beforeAll(() => {
+    lines = []
+  })
+
+  it('runs the smoke scenario: every step in order, report and nothing left behind', async () => {
+    const report: Report = await runAll({ projectDir, scenarios: ['smoke'], log })
+    expect(report.failed, lines.join('\n')).toBe(0)
+    expect(report.passed).toBe(1)
+    const steps = report.scenarios[0]!.steps.map(s => `${s.name}:${s.status}`)
+    expect(steps).toEqual([
+      'dependency:skipped',
+      'create:ok',
+      'prepare:skipped',
+      'converge:ok',
+      'idempotence:ok',
+      'verify:ok',
+      'destroy:ok'
+    ])
+    expect(lines.some(l => /^\[smoke\] converge: ok in \d+\.\d s$/.test(l))).toBe(true)
+    expect(leftovers('molecule-smoke-')).toEqual([])
+  })
+
+  describe('failures', () => {
+    let fixture: string
+    afterAll(() => rmSync(fixture, { recursive: true, force: true }))
+
+    it('stops at a failing converge, still destroys, and reports the failed step', async () => {
+      fixture = fixtureProject({
+        'fails-converge': {
+          'molecule.yml': oneHost('fc'),
+          ...shared,
+          'converge.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.fail: {msg: on purpose}\n',
+          'verify.yml': '- hosts: all\n  gather_facts: false\n  tasks: []\n'
+        },
+        'not-idempotent': {
+          'molecule.yml': oneHost('ni'),
+          ...shared,
+          'converge.yml':
+            '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: Always changes\n      ansible.builtin.command: "true"\n'
+        }
+      })
+      lines = []
+      const report = await runAll({ projectDir: fixture, log })
+      const byName = new Map(report.scenarios.map(s => [s.name, s]))
+      expect(report.failed).toBe(2)
+
+      const fc = byName.get('fails-converge')!
+      expect(fc.status).toBe('failed')
+      expect(fc.failedStep).toBe('converge')
+      expect(fc.steps.map(s => `${s.name}:${s.status}`)).toEqual([
+        'dependency:skipped',
+        'create:ok',
+        'prepare:skipped',
+        'converge:failed',
+        'destroy:ok'
+      ])
+      expect(lines.join('\n')).toContain('on purpose')
+
+      const ni = byName.get('not-idempotent')!
+      expect(ni.failedStep).toBe('idempotence')
+      expect(ni.reason).toContain('not idempotent: Always changes (ni)')
+      expect(ni.steps.at(-1)).toMatchObject({ name: 'destroy', status: 'ok' })
+
+      expect(leftovers('molecule-fails-converge-')).toEqual([])
+      expect(leftovers('molecule-not-idempotent-')).toEqual([])
+    })
+  })
+
+  it('the CLI exits non-zero on failure and writes the report where it is told', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'molecule-cli-test-'))
+    try {
+      const r = await execa('node', ['--import', 'tsx', 'molecule/runner/main.ts', 'test', '-s', 'no-such-scenario', '--report', join(dir, 'm.json')], {
+        cwd: projectDir,
+        reject: false
+      })
+      expect(r.exitCode).toBe(1)
+      const report = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')) as Report
+      expect(report.scenarios[0]).toMatchObject({ name: 'no-such-scenario', status: 'failed', failedStep: 'load' })
+      expect(r.stdout).toContain("scenario 'no-such-scenario' not found")
+      expect(existsSync(join(dir, 'm.json'))).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
