@@ -4,6 +4,7 @@ import type { KeyName } from './keyname.js'
 import type { KeySet } from './keyset.js'
 import type { LockTarget } from './lock.js'
 import type { Backend } from './mountpoints.js'
+import type { KdbEnv } from './paths.js'
 
 export { LockBusyError, UnsupportedPluginError, ConflictError, KeyPlacementError } from './errors.js'
 export type { Backend } from './mountpoints.js'
@@ -55,4 +56,29 @@ export interface Store {
   mountpointFor(name: KeyName): Promise<Backend | null>
   /** Every backend, in key order of the mountpoints. */
   backends(): Promise<Backend[]>
+}
+
+export type BackendChoice = 'auto' | 'embedded' | 'kdb'
+
+export interface OpenStoreOptions {
+  /** `auto`: the embedded store unless `ELEKTRA_PLAYBOOK_BACKEND=kdb`. */
+  backend?: BackendChoice
+  /** The `kdb` command for the kdb backend (default `kdb`). */
+  kdbCommand?: string
+}
+
+/** The store for an environment: the embedded dump-file store, or a real `kdb` binary. */
+export async function openStore(
+  env: KdbEnv,
+  opts: OpenStoreOptions = {},
+  vars: NodeJS.ProcessEnv = process.env
+): Promise<Store> {
+  const choice = opts.backend ?? 'auto'
+  const useKdb = choice === 'kdb' || (choice === 'auto' && vars.ELEKTRA_PLAYBOOK_BACKEND === 'kdb')
+  if (useKdb) {
+    const { KdbBinaryStore } = await import('./kdb-binary-store.js')
+    return new KdbBinaryStore(env, opts.kdbCommand === undefined ? {} : { command: opts.kdbCommand })
+  }
+  const { EmbeddedStore } = await import('./embedded-store.js')
+  return new EmbeddedStore(env)
 }

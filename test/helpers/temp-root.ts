@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { KdbEnv } from '../../src/kdb/paths.js'
 
 /** A throw-away key database: `root` for system/spec files, `home` for user files, `cwd` for dir files. */
@@ -64,4 +65,13 @@ export async function makeTempRoot(opts: TempRootOptions = {}): Promise<TempRoot
 function setOrDelete(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name]
   else process.env[name] = value
+}
+
+/**
+ * `node` arguments that run a TypeScript file through tsx from any working directory (a bare
+ * `--import tsx` is resolved from the child's cwd, which for store tests is the throw-away root).
+ */
+export function tsxArgs(script: string, ...args: string[]): string[] {
+  const loader = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/tsx/dist/loader.mjs')
+  return ['--import', pathToFileURL(loader).href, script, ...args]
 }
