@@ -17,7 +17,8 @@ export interface SessionInput {
  */
 export interface Declaration {
   name: KeyName
-  kind: 'set' | 'delete' | 'assert' | 'assert-absent'
+  /** `keep`: an entry written by hand into a generated task, kept as it is by an update */
+  kind: 'set' | 'delete' | 'assert' | 'assert-absent' | 'keep'
   key: Key | null
 }
 

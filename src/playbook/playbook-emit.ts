@@ -2,7 +2,7 @@
 // and with a transaction a `block:` whose `rescue:` rolls back and fails the host with the original error.
 import { MODULE_FQCN } from './module-args.js'
 import type { ModuleTask, PlaybookPlan } from './playbook-plan.js'
-import { emitKeysList } from './tree-emit.js'
+import { emitKeysList, type Reuse } from './tree-emit.js'
 import { keyScalar, quoted } from './yaml-scalar.js'
 
 /** The tag that marks tasks this tool generated; `export --update` rewrites exactly those. */
@@ -40,7 +40,8 @@ export function emitModuleTask(
   transaction: string | null,
   c: number,
   out: string[],
-  tagged: boolean
+  tagged: boolean,
+  reuse?: (task: ModuleTask) => Reuse | undefined
 ): void {
   out.push(spaces(c) + '- name: ' + textScalar(task.title))
   if (tagged) emitTag(c + 2, out)
@@ -51,7 +52,8 @@ export function emitModuleTask(
   out.push(a + 'record: {skip: true}')
   if (task.chdir !== undefined) out.push(a + 'chdir: ' + quoted(task.chdir))
   out.push(a + 'keys:')
-  for (const tree of task.trees) emitKeysList(tree, c + 6, out)
+  const r = reuse?.(task)
+  for (const tree of task.trees) emitKeysList(tree, c + 6, out, r)
 }
 
 function emitTag(c: number, out: string[]): void {
@@ -59,17 +61,22 @@ function emitTag(c: number, out: string[]): void {
 }
 
 /** The generated task list item(s) at column `c`: one module task, or a transaction block. */
-export function emitGenerated(plan: PlaybookPlan, c: number, out: string[]): void {
+export function emitGenerated(
+  plan: PlaybookPlan,
+  c: number,
+  out: string[],
+  reuse?: (task: ModuleTask) => Reuse | undefined
+): void {
   const tx = plan.transaction
   if (tx === null) {
-    for (const t of plan.tasks) emitModuleTask(t, null, c, out, true)
+    for (const t of plan.tasks) emitModuleTask(t, null, c, out, true, reuse)
     return
   }
   const p = spaces(c + 2)
   out.push(spaces(c) + '- name: ' + textScalar(`Apply Elektra transaction ${tx}`))
   emitTag(c + 2, out)
   out.push(p + 'block:')
-  for (const t of plan.tasks) emitModuleTask(t, tx, c + 4, out, false)
+  for (const t of plan.tasks) emitModuleTask(t, tx, c + 4, out, false, reuse)
   out.push(p + 'rescue:')
   const r = spaces(c + 4)
   out.push(

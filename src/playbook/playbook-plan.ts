@@ -62,23 +62,27 @@ function trees(groups: Map<Namespace, Declaration[]>): KeyTree[] {
 
 export function planPlaybook(session: SessionInput, opts: PlanOptions = {}): PlaybookPlan {
   const { asserts, changes } = declarations(session, { assertOld: opts.assertOld === true })
+  return planTasks(asserts, changes, () => transactionName(session.diff, session.asserts), opts)
+}
+
+/** Tasks for given declarations (sorted); `defaultName` is asked only when a transaction is needed. */
+export function planTasks(
+  asserts: Declaration[],
+  changes: Declaration[],
+  defaultName: () => string,
+  opts: PlanOptions = {}
+): PlaybookPlan {
   const tasks: ModuleTask[] = []
   const assertTrees = trees(byNamespace(asserts, opts.warn))
   if (assertTrees.length > 0) tasks.push({ role: 'asserts', title: 'Check preconditions', trees: assertTrees })
-  const changeGroups = byNamespace(changes, opts.warn)
-  for (const tree of trees(changeGroups)) {
-    const task: ModuleTask = { role: tree.namespace, title: `Set ${tree.namespace} keys`, trees: [tree] }
-    tasks.push(task)
-  }
+  for (const tree of trees(byNamespace(changes, opts.warn)))
+    tasks.push({ role: tree.namespace, title: `Set ${tree.namespace} keys`, trees: [tree] })
   const hasDir = (t: ModuleTask): boolean => t.trees.some(tr => tr.namespace === 'dir')
   for (const t of tasks) if (hasDir(t)) t.chdir = opts.chdir ?? process.cwd()
   const actions = planActions(tasks.length)
   let transaction: string | null = null
   if (actions !== null) {
-    transaction =
-      opts.transaction !== undefined
-        ? checkTransactionName(opts.transaction)
-        : transactionName(session.diff, session.asserts)
+    transaction = opts.transaction !== undefined ? checkTransactionName(opts.transaction) : defaultName()
     tasks.forEach((t, i) => (t.action = actions[i]))
   }
   return { transaction, tasks, asserts, changes }

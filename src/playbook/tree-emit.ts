@@ -69,17 +69,49 @@ export function declarationBody(d: Declaration): KeyBody {
     }
     case 'set':
       return stateBody(d.key as Key, true)
+    case 'keep':
+      throw new Error(`${d.name.canonical}: a kept entry has no generated body`)
   }
 }
 
+/**
+ * Keeps hand-edited text during an in-place update (update.ts). `parts` are the node's unescaped parts
+ * below the namespace root; `col` is the column of the node's key.
+ */
+export interface Reuse {
+  /** the kept text of a declared node's value (first line's rest after `key:`, then whole lines), or null */
+  body(ns: string, parts: readonly string[], col: number, withChildren: boolean): { inline: string; lines: string[] } | null
+  /** comment and blank lines to keep above the node's key line */
+  above(ns: string, parts: readonly string[], col: number): string[]
+  /** the node's children in the order to write them */
+  order(ns: string, parts: readonly string[], children: TreeNode[]): TreeNode[]
+}
+
+interface Ctx {
+  reuse: Reuse | undefined
+  ns: string
+  /** parts of the node being written (mutated as a stack) */
+  parts: string[]
+}
+
 /** Emits the body of a node whose `key:` text ends `out`'s last line; `ind` is that key's column. */
-function emitNode(node: TreeNode, ind: number, out: string[]): void {
-  const body = node.decl === null ? null : declarationBody(node.decl)
-  if (body === null) {
-    emitChildren(node, ind + 2, out)
+function emitNode(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
+  if (node.decl === null) {
+    emitChildren(node, ind + 2, out, ctx)
     return
   }
   const hasChildren = node.children.length > 0
+  const kept = ctx.reuse?.body(ctx.ns, ctx.parts, ind, hasChildren) ?? null
+  if (kept !== null) {
+    out[out.length - 1] += kept.inline
+    for (const l of kept.lines) out.push(l)
+    if (hasChildren) {
+      out.push(spaces(ind + 2) + '- keys:')
+      emitChildren(node, ind + 6, out, ctx)
+    }
+    return
+  }
+  const body = declarationBody(node.decl)
   if (body.meta.length === 0 && !hasChildren) {
     // the compact form: a scalar node sets the value (module.md §3.2); `[]` creates a key without one
     out[out.length - 1] += body.value === null ? ' []' : ' ' + body.value
@@ -94,15 +126,20 @@ function emitNode(node: TreeNode, ind: number, out: string[]): void {
   }
   if (hasChildren) {
     out.push(item + 'keys:')
-    emitChildren(node, ind + 6, out)
+    emitChildren(node, ind + 6, out, ctx)
   }
 }
 
-function emitChildren(node: TreeNode, ind: number, out: string[]): void {
+function emitChildren(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
   const pad = spaces(ind)
-  for (const child of node.children) {
+  const reuse = ctx.reuse
+  const children = reuse === undefined ? node.children : reuse.order(ctx.ns, ctx.parts, node.children)
+  for (const child of children) {
+    ctx.parts.push(child.part)
+    if (reuse !== undefined) for (const l of reuse.above(ctx.ns, ctx.parts, ind)) out.push(l)
     out.push(pad + keyScalar(escapePart(child.part)) + ':')
-    emitNode(child, ind, out)
+    emitNode(child, ind, out, ctx)
+    ctx.parts.pop()
   }
 }
 
@@ -113,7 +150,7 @@ export function rootName(tree: KeyTree): string {
 }
 
 /** The `keys:` list of one task: `- ROOT:` at column `ind`, its tree below. */
-export function emitKeysList(tree: KeyTree, ind: number, out: string[]): void {
+export function emitKeysList(tree: KeyTree, ind: number, out: string[], reuse?: Reuse): void {
   out.push(spaces(ind) + '- ' + keyScalar(rootName(tree)) + ':')
-  emitNode(tree.root, ind + 2, out)
+  emitNode(tree.root, ind + 2, out, { reuse, ns: tree.namespace, parts: [...tree.rootParts] })
 }
