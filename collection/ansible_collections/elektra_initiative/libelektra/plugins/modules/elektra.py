@@ -453,9 +453,8 @@ ARGUMENT_SPEC = dict(
     backend=dict(type='str', default='auto', choices=['auto', 'libelektra', 'embedded']),
     root=dict(type='path'),
     chdir=dict(type='path'),
+    **{'assert': dict(type='bool')}  # a Python keyword, so not a plain dict() argument
 )
-
-ARGUMENT_SPEC['assert'] = dict(type='bool')  # a Python keyword, so not a dict() argument
 
 MUTUALLY_EXCLUSIVE = [
     ['mount', 'mountpoint'], ['mount', 'filename'], ['mount', 'plugins'], ['mount', 'resolver'],
