@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { atomicWrite, fileIdentity, prepareWrite, sameIdentity, tempName } from '../src/kdb/atomic-write.js'
 import { KdbFileError } from '../src/kdb/errors.js'
-import { makeTempRoot, type TempRoot } from './helpers/temp-root.js'
+import { makeTempRoot, tsxArgs, type TempRoot } from './helpers/temp-root.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const modes = { fileMode: 0o600, dirMode: 0o700 }
@@ -79,10 +79,10 @@ describe('atomic write', () => {
     const contents = ['A'.repeat(200_000), 'B'.repeat(300_000)]
     await writeFile(f, contents[0]!)
     // the writer loops forever alternating both contents; kill it at several different points
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 4; round++) {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', path.join(here, 'fixtures/atomic-writer.ts'), f],
+        tsxArgs(path.join(here, 'fixtures/atomic-writer.ts'), f),
         { stdio: ['ignore', 'pipe', 'inherit'] }
       )
       // wait until it has completed `round + 1` writes, then kill it wherever it is

@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LockBusyError } from '../src/kdb/errors.js'
 import { acquireLock, holdsLock, lockOrder, withLocks } from '../src/kdb/lock.js'
-import { makeTempRoot, type TempRoot } from './helpers/temp-root.js'
+import { makeTempRoot, tsxArgs, type TempRoot } from './helpers/temp-root.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const run = promisify(execFile)
@@ -85,6 +85,15 @@ describe('lock protocol', () => {
     expect(await readFile(`${f}.lock`, 'utf8')).toBe(`${process.ppid}\n`)
   })
 
+  it('goes on without an optional lock it has no permission to create, but not without others', async () => {
+    // /sys refuses new files even to root (EACCES)
+    const h = await acquireLock({ file: '/sys/elektra-playbook-test', dirMode: 0o755, optional: true })
+    await h.release()
+    await expect(acquireLock({ file: '/sys/elektra-playbook-test', dirMode: 0o755 })).rejects.toThrow(
+      '/sys/elektra-playbook-test.lock'
+    )
+  })
+
   it('orders the first locks as given, then the others by path', () => {
     expect(lockOrder(['/r/rec'], ['/z/b', '/a/c', '/r/rec', '/a/c'])).toEqual(['/r/rec', '/a/c', '/z/b'])
     // code point order, as Python sorts str: U+FF5E sorts before U+1F600 (UTF-16 would say otherwise)
@@ -132,13 +141,7 @@ describe('lock protocol', () => {
     const iterations = 40
     await Promise.all(
       Array.from({ length: workers }, () =>
-        run(process.execPath, [
-          '--import',
-          'tsx',
-          path.join(here, 'fixtures/lock-worker.ts'),
-          counter,
-          String(iterations)
-        ])
+        run(process.execPath, tsxArgs(path.join(here, 'fixtures/lock-worker.ts'), counter, String(iterations)))
       )
     )
     expect(await readFile(counter, 'utf8')).toBe(String(workers * iterations))
@@ -150,7 +153,7 @@ describe('lock protocol', () => {
     await writeFile(`${counter}.lock`, `${await deadPid()}\n`)
     await Promise.all(
       Array.from({ length: 3 }, () =>
-        run(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/lock-worker.ts'), counter, '10'])
+        run(process.execPath, tsxArgs(path.join(here, 'fixtures/lock-worker.ts'), counter, '10'))
       )
     )
     expect(await readFile(counter, 'utf8')).toBe('30')

@@ -94,7 +94,7 @@ export class EmbeddedStore implements Store {
       checkPlugins(backends)
       const targets = backends
         .filter(b => !b.virtual)
-        .map(b => ({ file: b.file, dirMode: newDirMode(b.namespace) }))
+        .map(b => ({ file: b.file, dirMode: newDirMode(b.namespace), optional: true }))
       const result = await withLocks(
         targets,
         async () => {

@@ -169,7 +169,7 @@ export class KdbBinaryStore implements Store {
   async update(scope: KeyName, mutate: Mutate, opts: UpdateOptions = {}): Promise<WriteResult> {
     const table = await this.mountTable()
     const backends = table.covering(scope).filter(b => !b.virtual)
-    const targets = backends.map(b => ({ file: b.file, dirMode: newDirMode(b.namespace) }))
+    const targets = backends.map(b => ({ file: b.file, dirMode: newDirMode(b.namespace), optional: true }))
     return withLocks(
       targets,
       async () => {

@@ -7,8 +7,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureDir } from './atomic-write.js'
 import { errnoCode, KdbFileError, LockBusyError } from './errors.js'
 
-/** A file to guard; its lock is `<file>.lock`. `dirMode` is used for missing parent directories. */
-export type LockTarget = string | { file: string; dirMode: number }
+/**
+ * A file to guard; its lock is `<file>.lock`. `dirMode` is used for missing parent directories.
+ * `optional`: if the lock cannot be created for lack of permission (EACCES, EPERM, EROFS), go on
+ * without it — we cannot write that file either, so only reading it is unguarded (a non-root user
+ * updating a cascading scope that includes system files).
+ */
+export type LockTarget = string | { file: string; dirMode: number; optional?: boolean }
 
 export interface LockOptions {
   /** Total wait before `LockBusyError`; default `ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS` or 10 s. */
@@ -54,10 +59,17 @@ export async function acquireLock(target: LockTarget, opts?: LockOptions): Promi
   const file = targetFile(target)
   const lockFile = `${file}.lock`
   const dirMode = typeof target === 'string' ? 0o755 : target.dirMode
+  const optional = typeof target !== 'string' && target.optional === true
   const deadline = Date.now() + lockTimeoutMs(opts)
   let lastPid: number | null = null
   for (let attempt = 0; ; attempt++) {
-    const ino = await tryCreate(lockFile, dirMode)
+    let ino: bigint | null
+    try {
+      ino = await tryCreate(lockFile, dirMode)
+    } catch (e) {
+      if (optional && e instanceof KdbFileError && NO_PERMISSION.has(e.code ?? '')) return unlocked(file, lockFile)
+      throw e
+    }
     if (ino !== null) {
       owned.set(lockFile, ino)
       return { file, lockFile, release: () => releaseLock(lockFile, ino) }
@@ -74,6 +86,12 @@ export async function acquireLock(target: LockTarget, opts?: LockOptions): Promi
     const ceiling = Math.min(20, 2 + attempt * 2)
     await sleep(2 + Math.random() * (ceiling - 2))
   }
+}
+
+const NO_PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS'])
+
+function unlocked(file: string, lockFile: string): LockHandle {
+  return { file, lockFile, release: async () => {} }
 }
 
 /** Returns the new lock file's inode, or null when it exists already. */
