@@ -1,0 +1,129 @@
+// `export`: the session written out in one of the formats. One function per format (EXPORT_FORMATS);
+// the CLI only gathers the session and the options and prints or writes the text.
+import type { Command } from 'commander'
+import { atomicWrite } from '../../kdb/atomic-write.js'
+import type { KeyName } from '../../kdb/keyname.js'
+import { exportAnsible } from '../../playbook/export-ansible.js'
+import { exportCommands } from '../../playbook/export-commands.js'
+import { loadSession } from '../../recorder/commands/state.js'
+import { isEmpty } from '../../recorder/diff-model.js'
+import { toJson } from '../../recorder/diff-json.js'
+import { isCurrentSessionFile, parseSessionArg, readSessionFiles } from '../../recorder/session-files.js'
+import type { Session } from '../../recorder/session-store.js'
+import type { CliContext } from '../context.js'
+import { UsageError } from '../errors.js'
+
+export interface ExportCliOptions {
+  format: string
+  output?: string
+  update?: string
+  check?: boolean
+  assertOld?: boolean
+  transaction?: string
+  hosts?: string
+  kdb?: string
+  session?: string[]
+}
+
+export interface ExportRequest {
+  session: Session
+  parent: KeyName | null
+  opts: ExportCliOptions
+  warn: (message: string) => void
+}
+
+export interface ExportOutput {
+  text: string
+  /** nothing to export: the text is still valid (empty play, comment-only script, empty maps) */
+  empty: boolean
+}
+
+export type ExportFormat = (req: ExportRequest) => ExportOutput | Promise<ExportOutput>
+
+export const EXPORT_FORMATS: Record<string, ExportFormat> = {
+  ansible: ({ session, opts, warn }) =>
+    exportAnsible(session, {
+      assertOld: opts.assertOld,
+      transaction: opts.transaction,
+      hosts: opts.hosts,
+      warn
+    }),
+  commands: ({ session, opts, warn }) => exportCommands(session, { kdb: opts.kdb, warn }),
+  json: ({ session, parent }) => ({
+    text: JSON.stringify(toJson({ ...session.diff, parent }, session.asserts), null, 2) + '\n',
+    empty: isEmpty(session.diff) && session.asserts.size === 0
+  })
+}
+
+/** `export --update FILE [--check]`: rewrites a playbook in place (src/playbook); see registerExport. */
+export type UpdateInPlace = (req: ExportRequest & { file: string; check: boolean }) => Promise<{
+  changed: boolean
+  /** with check: the file is stale (exit 1) */
+  stale: boolean
+}>
+
+let updateInPlace: UpdateInPlace | null = null
+
+/** Lets the playbook stage provide `--update` without the CLI knowing how it works. */
+export function provideUpdateInPlace(fn: UpdateInPlace): void {
+  updateInPlace = fn
+}
+
+/** The session to export: from `--session` files, else the current key database's (caught up, folded). */
+async function sessionFor(ctx: CliContext, files: string[] | undefined): Promise<{ session: Session; parent: KeyName | null }> {
+  if (files === undefined || files.length === 0) {
+    const { session, parent } = await loadSession(ctx.recorder)
+    return { session, parent }
+  }
+  const args = files.map(parseSessionArg)
+  // our own session files may still have parts in the journal
+  if (args.some(a => isCurrentSessionFile(a.file, ctx.env))) await loadSession(ctx.recorder)
+  const { session, namespaces } = await readSessionFiles(args, ctx.env)
+  for (const n of namespaces)
+    if (n.how === 'default')
+      ctx.io.err(`note: ${n.file}: namespace not evident from its location, read as user (write system=${n.file} to choose)`)
+  return { session, parent: null }
+}
+
+export async function runExport(ctx: CliContext, opts: ExportCliOptions): Promise<number> {
+  const format = EXPORT_FORMATS[opts.format]
+  if (format === undefined)
+    throw new UsageError(`export: unknown format '${opts.format}' (ansible, commands or json)`)
+  if (opts.check && opts.update === undefined) throw new UsageError('export: --check needs --update FILE')
+  const { session, parent } = await sessionFor(ctx, opts.session)
+  const warn = (m: string) => ctx.io.err(`warning: ${m}`)
+  const req: ExportRequest = { session, parent, opts, warn }
+  if (opts.update !== undefined) {
+    if (updateInPlace === null) throw new UsageError('export --update is not available in this build', 1)
+    const r = await updateInPlace({ ...req, file: opts.update, check: opts.check === true })
+    if (opts.check && r.stale) {
+      ctx.io.err(`${opts.update}: stale (the session has changes the playbook does not hold)`)
+      return 1
+    }
+    return 0
+  }
+  const out = await format(req)
+  if (out.empty) ctx.io.err('note: the session is empty: nothing to export')
+  if (opts.output !== undefined)
+    await atomicWrite(opts.output, Buffer.from(out.text, 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
+  else ctx.io.out(out.text)
+  return 0
+}
+
+type Run = (fn: (ctx: CliContext) => Promise<void | number>) => Promise<void>
+
+export function registerExport(program: Command, run: Run): void {
+  program
+    .command('export')
+    .description('write the session out as a playbook, kdb commands or JSON')
+    .option('--format <format>', 'ansible, commands or json', 'ansible')
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .option('--update <file>', 'update this playbook in place')
+    .option('--check', 'with --update: change nothing, exit 1 if the playbook is stale')
+    .option('--assert-old', 'guard the old value of every modified or removed key')
+    .option('--transaction <name>', 'transaction name (default: rec- + hash of the session)')
+    .option('--hosts <pattern>', "the play's hosts")
+    .option('--kdb <cmd>', 'the kdb command in --format commands', 'kdb')
+    .option('--session <files...>', 'read the session from these record-session.cfg files ([ns=]FILE)')
+    .action((o: ExportCliOptions) => run(ctx => runExport(ctx, o)))
+}

@@ -1,0 +1,418 @@
+// The recording session on disk: libelektra 0.11's `record-session.cfg` files (session-layout.ts), our
+// journal of parts not yet folded into them (session-journal.ts), the "last seen" state of the backend
+// files (session-seen.ts), the active flag in elektra.ecf, and the record lock guarding all of it.
+// See docs/ARCHITECTURE.md "Session" for why it is built this way.
+import { readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { atomicWrite } from '../kdb/atomic-write.js'
+import { readDump } from '../kdb/dump-read.js'
+import { writeDump } from '../kdb/dump-write.js'
+import { readBackendFile } from '../kdb/embedded-store.js'
+import { errnoCode, KdbFileError } from '../kdb/errors.js'
+import { Key } from '../kdb/key.js'
+import { parseKeyName, type KeyName } from '../kdb/keyname.js'
+import { KeySet } from '../kdb/keyset.js'
+import { withLocks, type LockTarget } from '../kdb/lock.js'
+import { BOOTSTRAP_MOUNTPOINT, MountTable, type Backend } from '../kdb/mountpoints.js'
+import {
+  bootstrapFile,
+  FILE_NAMESPACES,
+  newDirMode,
+  newFileMode,
+  recordLockTarget,
+  sessionFile,
+  systemDir,
+  type FileNamespace,
+  type KdbEnv
+} from '../kdb/paths.js'
+import type { Store, WrittenBackend } from '../kdb/store.js'
+import { append, type AppendWarning } from './append.js'
+import { calculate } from './diff.js'
+import { emptyDiff, isEmpty, type Diff } from './diff-model.js'
+import { scopeTest } from './scope.js'
+import {
+  appendRecord,
+  JOURNAL_FILE,
+  lastRecord,
+  readJournal,
+  removeJournal,
+  type JournalFile,
+  type JournalMeta,
+  type JournalSession
+} from './session-journal.js'
+import {
+  emptyStoredSession,
+  fromStorage,
+  sessionRoot,
+  toStorage,
+  type StoredSession
+} from './session-layout.js'
+import { ABSENT_LIST, checkSeen, forgetAbsent, forgetSeen, markSeen } from './session-seen.js'
+
+/** `system:/elektra/record/config/active`: present ⇔ recording; value = the session parent. */
+export const ACTIVE_KEY = parseKeyName('system:/elektra/record/config/active')
+export const RECORD_CONFIG = parseKeyName('system:/elektra/record/config')
+
+/** The session: its diff (parent = the active parent or null), its asserts, its merge warnings. */
+export interface Session {
+  diff: Diff
+  asserts: KeySet
+  warnings: number
+}
+
+export function emptySession(parent: KeyName | null = null): Session {
+  return { diff: emptyDiff(parent), asserts: new KeySet(), warnings: 0 }
+}
+
+/**
+ * Keys never recorded (recording.md §4.1): the recording's own config and session in every namespace,
+ * and libelektra's virtual `system:/elektra/modules` and `system:/elektra/version`.
+ */
+export function isNeverRecorded(name: KeyName): boolean {
+  const p = name.parts
+  if (p[0] !== 'elektra') return false
+  if (p[1] === 'record' && (p[2] === 'config' || p[2] === 'session')) return true
+  return name.namespace === 'system' && (p[1] === 'modules' || p[1] === 'version')
+}
+
+/** Keeps the keys of `part` that a session with this parent records (Q2: always filtered; Q9). */
+export function filterPart(part: Diff, parent: KeyName | null): Diff {
+  const inScope = scopeTest(parent)
+  const keep = (k: Key) =>
+    inScope(k.name) && !isNeverRecorded(k.name) && FILE_NAMESPACES.includes(k.name.namespace as FileNamespace)
+  return {
+    parent: part.parent,
+    added: part.added.filter(keep),
+    modifiedOld: part.modifiedOld.filter(keep),
+    modifiedNew: part.modifiedNew.filter(keep),
+    removed: part.removed.filter(keep)
+  }
+}
+
+export interface SessionStoreOptions {
+  /** Called for every merge warning when it is found (while folding parts into the session files). */
+  onWarning?: (w: AppendWarning) => void
+  /** fdatasync the journal after each append (default true). */
+  syncJournal?: boolean
+}
+
+function sessionOf(s: StoredSession): Diff {
+  return {
+    parent: null,
+    added: s.added,
+    modifiedOld: s.modifiedOld,
+    modifiedNew: s.modifiedNew,
+    removed: s.removed
+  }
+}
+
+/** The persistent session of one key database (one `KdbEnv`) and the store that holds its keys. */
+export class SessionStore {
+  readonly env: KdbEnv
+  readonly store: Store
+  readonly journalFile: string
+  /** files seen as absent in directories that did not exist (session-seen.ts) */
+  readonly absentList: string
+  readonly lockTarget: LockTarget
+  private readonly opts: SessionStoreOptions
+
+  constructor(env: KdbEnv, store: Store, opts: SessionStoreOptions = {}) {
+    this.env = env
+    this.store = store
+    this.opts = opts
+    this.journalFile = path.join(systemDir(env), JOURNAL_FILE)
+    this.absentList = path.join(systemDir(env), ABSENT_LIST)
+    this.lockTarget = { file: recordLockTarget(env), dirMode: newDirMode('system') }
+  }
+
+  sessionFile(ns: FileNamespace): string {
+    return sessionFile(ns, this.env)
+  }
+
+  /** Runs `fn` holding the record lock (reentrant within one async context). */
+  withRecordLock<T>(fn: () => Promise<T>): Promise<T> {
+    return withLocks([], fn, { first: [this.lockTarget] })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the active flag
+
+  /** The session parent when recording is active, else null. Reads only elektra.ecf. */
+  async activeParent(): Promise<KeyName | null> {
+    const file = bootstrapFile(this.env)
+    let bytes: Uint8Array
+    try {
+      bytes = await readFile(file)
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return null
+      throw new KdbFileError(file, 'read', e)
+    }
+    const k = readDump(bytes, BOOTSTRAP_MOUNTPOINT, { file }).lookup(ACTIVE_KEY)
+    if (k === undefined) return null
+    const value = typeof k.value === 'string' ? k.value : ''
+    try {
+      return parseKeyName(value === '' ? '/' : value)
+    } catch {
+      throw new KdbFileError(
+        file,
+        'read the recording state',
+        new Error(`${ACTIVE_KEY.canonical} holds ${JSON.stringify(value)}, which is not a key name`)
+      )
+    }
+  }
+
+  /** Writes (or with null removes) the active flag; its own write is never recorded. */
+  async setActive(parent: KeyName | null): Promise<void> {
+    const res = await this.store.update(RECORD_CONFIG, ks => {
+      if (parent === null) ks.remove(ACTIVE_KEY)
+      else ks.add(new Key(ACTIVE_KEY, parent.canonical))
+    })
+    // elektra.ecf is also a watched backend: what we just wrote there is seen
+    if (parent !== null) await this.markWritten(res.written)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // last-seen state of the backends
+
+  /** The backend files whose changes are recorded: every readable file but the session's own. */
+  async watchedBackends(): Promise<{ table: MountTable; backends: Backend[] }> {
+    const table = new MountTable(await this.store.backends())
+    const backends = table.backends.filter(
+      b => !b.virtual && b.plugin === 'dump' && !isNeverRecorded(b.mountpoint)
+    )
+    return { table, backends }
+  }
+
+  /** Takes the current content of every watched backend as seen (recording starts). */
+  async markAllSeen(): Promise<void> {
+    const { backends } = await this.watchedBackends()
+    for (const b of backends) await markSeen(b.file, this.absentList)
+  }
+
+  /** Drops the seen state (recording stops): nothing is compared until the next start. */
+  async forgetAllSeen(): Promise<void> {
+    const { backends } = await this.watchedBackends()
+    for (const b of backends) await forgetSeen(b.file)
+    await forgetAbsent(this.absentList)
+  }
+
+  /** Marks the files of a write as seen (after its part is in the journal, or for an unrecorded write). */
+  async markWritten(written: readonly WrittenBackend[]): Promise<void> {
+    for (const w of written) await markSeen(w.file, this.absentList)
+  }
+
+  /**
+   * Records what other programs changed since we last looked: for every watched backend whose file
+   * is not the one seen, appends diff(seen, now) (filtered for `parent`). Caller holds the record lock.
+   * Returns the number of backends found changed.
+   */
+  async catchUp(parent: KeyName | null): Promise<number> {
+    const { table, backends } = await this.watchedBackends()
+    let changed = 0
+    let last: Awaited<ReturnType<typeof lastRecord>> | undefined
+    for (const b of backends) {
+      const check = await checkSeen(b.file, this.absentList)
+      if (check.status === 'same') continue
+      if (check.status === 'unseen') {
+        await markSeen(b.file, this.absentList)
+        continue
+      }
+      // a writer killed after appending its part but before marking its file seen: already recorded
+      if (last === undefined) last = await lastRecord(this.journalFile)
+      if (last?.meta.files.some(f => f.path === b.file && f.ino === check.now.ino && f.dev === check.now.dev)) {
+        await markSeen(b.file, this.absentList)
+        continue
+      }
+      changed++
+      const before = (await readBackendFile(b, table, `${b.file}.seen`)).keys
+      const after = (await readBackendFile(b, table)).keys
+      const part = filterPart(calculate(before, after, null), parent)
+      if (!isEmpty(part))
+        await this.appendPart(part, [{ path: b.file, dev: check.now.dev, ino: check.now.ino }])
+      await markSeen(b.file, this.absentList)
+    }
+    return changed
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the journal
+
+  /**
+   * Appends one part (already filtered) to the journal; `files` are the backend files as the write
+   * left them (see catchUp). Folds when the journal has grown past its threshold. Caller holds the
+   * record lock.
+   */
+  async appendPart(part: Diff, files: JournalFile[]): Promise<void> {
+    const sessions: JournalSession[] = []
+    const dumps: Uint8Array[] = []
+    for (const ns of FILE_NAMESPACES) {
+      const stored: StoredSession = {
+        ...emptyStoredSession(),
+        added: part.added,
+        modifiedOld: part.modifiedOld,
+        modifiedNew: part.modifiedNew,
+        removed: part.removed
+      }
+      const ks = toStorage(ns, stored)
+      if (ks.size === 0) continue
+      const bytes = writeDump(ks, sessionRoot(ns))
+      sessions.push({ ns, file: this.sessionFile(ns), size: bytes.length })
+      dumps.push(bytes)
+    }
+    if (sessions.length === 0) return
+    const meta: JournalMeta = { sessions, files }
+    const res = await appendRecord(this.journalFile, meta, dumps, () => this.sessionBytes(), {
+      dirMode: newDirMode('system'),
+      sync: this.opts.syncJournal
+    })
+    if (res.wantsFold) await this.fold()
+  }
+
+  private async sessionBytes(): Promise<number> {
+    let total = 0
+    for (const ns of FILE_NAMESPACES) {
+      try {
+        total += (await stat(this.sessionFile(ns))).size
+      } catch {
+        // a missing file holds nothing
+      }
+    }
+    return total
+  }
+
+  /**
+   * Folds every journal record into its session file, then removes the journal. Each file remembers
+   * the last record it holds, so a fold interrupted between two files is finished by the next one
+   * without applying any record twice. Caller holds the record lock. Returns the merge warnings.
+   */
+  async fold(): Promise<AppendWarning[]> {
+    const journal = await readJournal(this.journalFile)
+    if (journal === null) return []
+    const warnings: AppendWarning[] = []
+    const targets = new Map<string, FileNamespace>()
+    for (const r of journal.records) for (const s of r.meta.sessions) targets.set(s.file, s.ns)
+    const folded: Array<{ file: string; ns: FileNamespace; stored: StoredSession }> = []
+    for (const [file, ns] of targets) {
+      const stored = await readSessionFile(file, ns)
+      const diff = sessionOf(stored)
+      const from = markOffset(stored.journalMark, journal.id)
+      let lastEnd = -1
+      for (const r of journal.records) {
+        if (r.start < from) continue
+        r.meta.sessions.forEach((s, i) => {
+          if (s.file !== file) return
+          const ks = readDump(r.dumps[i] as Uint8Array, sessionRoot(ns), { file: `${this.journalFile}@${r.start}` })
+          const w = append(diff, sessionOf(fromStorage(ns, ks)), null)
+          for (const x of w) this.opts.onWarning?.(x)
+          warnings.push(...w)
+          stored.warnings += w.length
+          lastEnd = r.end
+        })
+      }
+      if (lastEnd === -1) {
+        // finished by an earlier, interrupted fold: only its mark is left to clear
+        if (stored.journalMark !== null) folded.push({ file, ns, stored })
+        continue
+      }
+      const next: StoredSession = { ...stored, ...sessionParts(diff), journalMark: `${journal.id} ${lastEnd}` }
+      await writeSessionFile(file, ns, next)
+      folded.push({ file, ns, stored: next })
+    }
+    await removeJournal(this.journalFile)
+    // the marks only matter while the journal exists: leave the files exactly in 0.11's layout
+    for (const f of folded) await writeSessionFile(f.file, f.ns, { ...f.stored, journalMark: null })
+    return warnings
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the session files
+
+  /** Reads the four session files (call fold first so the journal is in them). */
+  async readFiles(parent: KeyName | null = null): Promise<Session> {
+    const session = emptySession(parent)
+    for (const ns of FILE_NAMESPACES) {
+      const s = await readSessionFile(this.sessionFile(ns), ns)
+      session.diff.added.addAll(s.added)
+      session.diff.modifiedOld.addAll(s.modifiedOld)
+      session.diff.modifiedNew.addAll(s.modifiedNew)
+      session.diff.removed.addAll(s.removed)
+      session.asserts.addAll(s.asserts)
+      session.warnings += s.warnings
+    }
+    return session
+  }
+
+  /** Writes the whole session into the four files (after a fold: the journal is empty). */
+  async writeFiles(session: Session): Promise<void> {
+    for (const ns of FILE_NAMESPACES) {
+      const file = this.sessionFile(ns)
+      const stored: StoredSession = {
+        ...sessionParts(session.diff),
+        asserts: session.asserts,
+        journalMark: null,
+        // the total is kept in the system file
+        warnings: ns === 'system' ? session.warnings : 0
+      }
+      const old = await readSessionFile(file, ns)
+      if (sameStored(ns, old, stored)) continue
+      await writeSessionFile(file, ns, stored)
+    }
+  }
+
+  /** Deletes the session: the four files and the journal (record-reset). */
+  async clearFiles(): Promise<void> {
+    await removeJournal(this.journalFile)
+    for (const ns of FILE_NAMESPACES) await writeSessionFile(this.sessionFile(ns), ns, emptyStoredSession())
+  }
+
+  /**
+   * The session as of now, for a command that reads or edits it: under the record lock, the changes
+   * of other programs caught up (when active) and the journal folded. `parent` is the active parent.
+   */
+  async load(): Promise<{ session: Session; parent: KeyName | null; warnings: AppendWarning[] }> {
+    const parent = await this.activeParent()
+    if (parent !== null) await this.catchUp(parent)
+    const warnings = await this.fold()
+    const session = await this.readFiles(parent)
+    return { session, parent, warnings }
+  }
+}
+
+function sessionParts(d: Diff): Pick<StoredSession, 'added' | 'modifiedOld' | 'modifiedNew' | 'removed'> {
+  return { added: d.added, modifiedOld: d.modifiedOld, modifiedNew: d.modifiedNew, removed: d.removed }
+}
+
+function markOffset(mark: string | null, id: string): number {
+  if (mark === null) return 0
+  const m = /^(\S+) (\d+)$/.exec(mark)
+  return m !== null && m[1] === id ? Number(m[2]) : 0
+}
+
+/** One namespace's session file; a missing file is an empty session. */
+export async function readSessionFile(file: string, ns: FileNamespace): Promise<StoredSession> {
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(file)
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return emptyStoredSession()
+    throw new KdbFileError(file, 'read', e)
+  }
+  return fromStorage(ns, readDump(bytes, sessionRoot(ns), { file }))
+}
+
+async function writeSessionFile(file: string, ns: FileNamespace, s: StoredSession): Promise<void> {
+  const ks = toStorage(ns, s)
+  const data = ks.size === 0 ? null : writeDump(ks, sessionRoot(ns))
+  await atomicWrite(file, data, { fileMode: newFileMode(ns), dirMode: newDirMode(ns) })
+}
+
+function sameStored(ns: FileNamespace, a: StoredSession, b: StoredSession): boolean {
+  const x = toStorage(ns, a)
+  const y = toStorage(ns, b)
+  if (x.size !== y.size) return false
+  const ya = y.toArray()
+  return x.toArray().every((k, i) => {
+    const o = ya[i] as Key
+    return k.name.sortKey === o.name.sortKey && k.equals(o)
+  })
+}
