@@ -47,8 +47,8 @@ describe('default file locations', () => {
     await mkdir(path.join(t.cwd, 'a/.dir'))
     await writeFile(path.join(t.cwd, 'a/.dir/default.ecf'), '')
     expect(defaultFile('dir', env)).toBe(path.join(t.cwd, 'a/.dir/default.ecf'))
-    // each file is searched on its own, as libelektra's resolver does
-    expect(sessionFile('dir', env)).toBe(path.join(deep, '.dir/record-session.cfg'))
+    // the session file sits beside the default.ecf found
+    expect(sessionFile('dir', env)).toBe(path.join(t.cwd, 'a/.dir/record-session.cfg'))
   })
 
   it('resolves absolute and ~ mount paths per namespace', () => {

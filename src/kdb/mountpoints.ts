@@ -14,7 +14,7 @@ import {
   FILE_NAMESPACES,
   isFileNamespace,
   resolveFile,
-  SESSION_FILE,
+  sessionFile,
   type FileNamespace,
   type KdbEnv
 } from './paths.js'
@@ -64,7 +64,7 @@ export function builtinBackends(env: KdbEnv): Backend[] {
     })
   for (const ns of FILE_NAMESPACES) {
     add(rootOf(ns), ns, resolveFile(ns, DEFAULT_FILE, env))
-    add(sessionMountpoint(ns), ns, resolveFile(ns, SESSION_FILE, env))
+    add(sessionMountpoint(ns), ns, sessionFile(ns, env))
   }
   add(BOOTSTRAP_MOUNTPOINT, 'system', resolveFile('system', BOOTSTRAP_FILE, env))
   for (const v of VIRTUAL) add(parseKeyName(v), 'system', '', true)

@@ -114,9 +114,14 @@ export function bootstrapFile(env: KdbEnv): string {
   return resolveFile('system', BOOTSTRAP_FILE, env)
 }
 
-/** The recording session file of a namespace (mountpoint `<ns>:/elektra/record/session`, as in 0.11). */
+/**
+ * The recording session file of a namespace (mountpoint `<ns>:/elektra/record/session`, as in 0.11):
+ * beside that namespace's `default.ecf` (DESIGN.md). For dir this means beside the `default.ecf` found
+ * upward from cwd; libelektra would search `record-session.cfg` on its own, which gives the same
+ * file unless the two were created from different working directories.
+ */
 export function sessionFile(ns: FileNamespace, env: KdbEnv): string {
-  return resolveFile(ns, SESSION_FILE, env)
+  return path.join(path.dirname(defaultFile(ns, env)), SESSION_FILE)
 }
 
 /** The file whose lock (`<this>.lock`) is the record lock. */
