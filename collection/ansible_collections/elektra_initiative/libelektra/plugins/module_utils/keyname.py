@@ -142,6 +142,8 @@ def _check_escapes(part, at_part_start):
 
 def _split_raw(rest):
     """Split at `/` preceded by an even number of backslashes."""
+    if '\\' not in rest:
+        return rest.split('/')
     parts = []
     cur = []
     bs = 0
@@ -170,16 +172,17 @@ def _apply_parts(canon, raws, name, first_at_start):
     for idx, raw in enumerate(raws):
         if raw == '':
             continue
-        reason = _check_escapes(raw, idx > 0 or first_at_start)
-        if reason:
-            raise KeyNameError(name, reason)
+        if '\\' in raw:
+            reason = _check_escapes(raw, idx > 0 or first_at_start)
+            if reason:
+                raise KeyNameError(name, reason)
         if raw == '.':
             continue
         if raw == '..':
             if canon:
                 canon.pop()
             continue
-        canon.append(_canonical_part(raw))
+        canon.append(_canonical_part(raw) if raw[0] == '#' else raw)
     return canon
 
 
@@ -204,7 +207,7 @@ def unescape_part(part):
 def _build(namespace, canon_parts):
     prefix = '' if namespace == 'cascading' else namespace + ':'
     canonical = prefix + '/' + '/'.join(canon_parts)
-    parts = [unescape_part(p) for p in canon_parts]
+    parts = [p if '\\' not in p and p != '%' else unescape_part(p) for p in canon_parts]
     if canon_parts == ['%']:
         parts = []  # upstream issue #3902: `/%` unescapes like the root key
     body = b'\x00'.join(p.encode('utf-8', 'surrogatepass') for p in parts)
@@ -292,6 +295,17 @@ def escape_part(part):
     return part.replace('\\', '\\\\').replace('/', '\\/')
 
 
+def child(parent, part):
+    """parent + '/' + part (an escaped fragment), with a fast path for plain parts."""
+    if part and part[0] not in '#%.' and '\\' not in part and '/' not in part:
+        sep = '/' if parent.parts else ''
+        body = parent.sort_key if parent.parts else parent.sort_key[:-1]
+        return KeyName(parent.namespace, parent.canonical + sep + part, parent.parts + (part,),
+                       body + part.encode('utf-8', 'surrogatepass') + b'\x00')
+    text = parent.canonical + '/' + part if parent.parts else parent.canonical + part
+    return parse(text)
+
+
 def make_name(namespace, parts):
     """KeyName from a namespace and unescaped parts."""
     canon = [escape_part(p) for p in parts]
@@ -311,11 +325,23 @@ def set_base_name(base, part):
     return make_name(base.namespace, parts + (part,))
 
 
+_meta_cache = {}
+
+
+def _meta_key(name):
+    hit = _meta_cache.get(name)
+    if hit is None:
+        hit = add_name(parse('meta:/'), name)
+        if len(_meta_cache) > 100000:
+            _meta_cache.clear()
+        _meta_cache[name] = hit
+    return hit
+
+
 def parse_meta_name(name):
     """Canonical metakey name (without `meta:/`) for a relative metadata name."""
-    key = add_name(parse('meta:/'), name)
-    return key.canonical[len('meta:/'):]
+    return _meta_key(name).canonical[len('meta:/'):]
 
 
 def meta_sort_key(name):
-    return add_name(parse('meta:/'), name).sort_key
+    return _meta_key(name).sort_key

@@ -17,7 +17,7 @@ import binascii
 import datetime
 
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import (
-    KeyNameError, PERSISTENT, parse, parse_meta_name)
+    KeyNameError, PERSISTENT, child, parse, parse_meta_name)
 
 MARKERS = ('elektra/removed', 'elektra/deleted', 'elektra/assert', 'elektra/base64')
 ITEM_FIELDS = ('value', 'remove', 'meta', 'keys', 'array', 'assert')
@@ -147,11 +147,10 @@ class Request(object):
 
 
 def child_name(parent, part, path):
-    text = parent.canonical + '/' + part if parent.parts else parent.canonical + part
     try:
-        return parse(text)
+        return child(parent, part)
     except KeyNameError as e:
-        raise RequestError('%s: invalid key name %r (%s)' % (path, text, e.reason))
+        raise RequestError('%s: invalid key name %r (%s)' % (path, e.input, e.reason))
 
 
 def root_name(raw, path, warnings):

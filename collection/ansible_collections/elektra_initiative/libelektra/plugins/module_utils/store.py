@@ -138,6 +138,7 @@ class EmbeddedStore(object):
         self.home = home
         self.cwd = cwd
         self._mounts = None
+        self._cache_for = self._cache = None  # backends per namespace for one mount table
 
     # ---- file locations -------------------------------------------------------------------------
     def rooted(self, path):
@@ -207,6 +208,7 @@ class EmbeddedStore(object):
 
     def forget_mounts(self):
         self._mounts = None
+        self._cache_for = self._cache = None
 
     @staticmethod
     def parse_mounts(elektra_ks):
@@ -256,14 +258,29 @@ class EmbeddedStore(object):
             raise StoreError('key %s: namespace %s cannot be stored (use spec, dir, user or system)'
                              % (name.canonical, name.namespace))
 
+    def _table(self, ns, mounts):
+        """[(mountpoint, Backend)] of namespace `ns`, deepest first, root last (cached per table)."""
+        table = self.mounts() if mounts is None else mounts
+        if self._cache_for is not table:
+            self._cache_for, self._cache = table, {}
+        hit = self._cache.get(ns)
+        if hit is None:
+            entries = sorted(self._candidates(ns, table), key=lambda e: -len(e[0].parts))
+            hit = [(mp, what) for mp, what in entries] + [(make_name(ns, ()), 'root')]
+            self._cache[ns] = hit
+        return hit
+
     def backend_for(self, name, mounts=None):
         """The backend holding key `name`: the deepest mountpoint at or above it."""
         self.check_namespace(name)
-        best, what = make_name(name.namespace, ()), 'root'
-        for mp, m in self._candidates(name.namespace, mounts):
-            if mp.is_below_or_same(name) and len(mp.parts) >= len(best.parts):
-                best, what = mp, m
-        return self._make(name.namespace, best, what)
+        table = self._table(name.namespace, mounts)
+        for i, (mp, what) in enumerate(table):
+            if mp.is_below_or_same(name):
+                if not isinstance(what, Backend):
+                    what = self._make(name.namespace, mp, what)
+                    table[i] = (mp, what)
+                return what
+        raise StoreError('no backend for %s' % name.canonical)
 
     def backends_covering(self, name, mounts=None):
         """Backends holding keys at or below `name` (for recursive removal)."""
