@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fileIdentity } from '../src/kdb/atomic-write.js'
 import { readDump } from '../src/kdb/dump-read.js'
 import { EmbeddedStore } from '../src/kdb/embedded-store.js'
-import { KeyPlacementError, UnsupportedPluginError } from '../src/kdb/errors.js'
+import { ConflictError, KeyPlacementError, UnsupportedPluginError } from '../src/kdb/errors.js'
 import { Key } from '../src/kdb/key.js'
 import { addName, parseKeyName } from '../src/kdb/keyname.js'
 import type { KeySet } from '../src/kdb/keyset.js'
@@ -204,6 +204,34 @@ describe('embedded store', () => {
     await writeFile(file, 'kdbOpen 2\n$key string 1 1\na\n')
     await expect(store.read(n('user:/'))).rejects.toThrow(file)
     await expect(store.update(n('user:/'), () => {})).rejects.toThrow(file)
+  })
+
+  it('refuses to overwrite a file replaced meanwhile by a writer that ignores our lock', async () => {
+    await store.update(n('user:/app'), ks => set(ks, 'user:/app/a', '1'))
+    const file = defaultFile('user', t.env)
+    const err = await store
+      .update(n('user:/app'), async ks => {
+        set(ks, 'user:/app/a', 'ours')
+        // what the real kdb would do: write its own version by rename
+        await writeFile(`${file}.foreign`, 'kdbOpen 2\n$key string 5 7\napp/a\nforeign\n$end\n')
+        await rename(`${file}.foreign`, file)
+      })
+      .catch(e => e)
+    expect(err).toBeInstanceOf(ConflictError)
+    expect(err.message).toContain(file)
+    expect((await store.read(n('user:/app/a'))).lookup('user:/app/a')?.value).toBe('foreign')
+    expect(await readdir(path.dirname(file))).toEqual(['default.ecf'])
+  })
+
+  it('reads and writes full names for a dump mountpoint configured with fullname', async () => {
+    await mount(store, 'user:/full', 'full.ecf')
+    await store.update(n('system:/elektra/mountpoints'), ks =>
+      set(ks, `${tableKeyOf('user:/full').canonical}/plugins/storage/config/fullname`, '')
+    )
+    await store.update(n('user:/full'), ks => set(ks, 'user:/full/x', '1'))
+    const text = await readFile(resolveFile('user', 'full.ecf', t.env), 'utf8')
+    expect(text).toContain('\nuser:/full/x\n')
+    expect((await store.read(n('user:/full'))).names()).toEqual(['user:/full/x'])
   })
 
   it('takes extra locks first and runs afterWrite while holding every lock', async () => {
