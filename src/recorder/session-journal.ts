@@ -206,7 +206,7 @@ export async function appendRecord(
   meta: JournalMeta,
   dumps: readonly Uint8Array[],
   sessionBytes: () => Promise<number>,
-  opts: { dirMode: number; sync?: boolean }
+  opts: { dirMode: number; sync?: boolean; minFoldAt?: number }
 ): Promise<AppendResult> {
   let h: FileHandle
   try {
@@ -222,7 +222,7 @@ export async function appendRecord(
     let foldAt: number
     if (size === 0) {
       id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
-      foldAt = Math.max(MIN_FOLD_AT, 2 * (await sessionBytes()))
+      foldAt = Math.max(opts.minFoldAt ?? MIN_FOLD_AT, 2 * (await sessionBytes()))
       const header = Buffer.from(`${MAGIC}${id} ${foldAt}\n`, 'latin1')
       await h.write(header, 0, header.length, 0)
       size = header.length

@@ -94,6 +94,11 @@ export interface SessionStoreOptions {
   onWarning?: (w: AppendWarning) => void
   /** fdatasync the journal after each append (default true). */
   syncJournal?: boolean
+  /**
+   * The journal is folded once it is this large, or twice the session files' size if that is more
+   * (default 4 MiB), so folding costs a constant share of each write.
+   */
+  foldThreshold?: number
 }
 
 function sessionOf(s: StoredSession): Diff {
@@ -263,7 +268,8 @@ export class SessionStore {
     const meta: JournalMeta = { sessions, files }
     const res = await appendRecord(this.journalFile, meta, dumps, () => this.sessionBytes(), {
       dirMode: newDirMode('system'),
-      sync: this.opts.syncJournal
+      sync: this.opts.syncJournal,
+      minFoldAt: this.opts.foldThreshold
     })
     if (res.wantsFold) await this.fold()
   }
