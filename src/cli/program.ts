@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { registerExport } from './commands/export.js'
 import { registerKdb } from './commands/kdb.js'
+import { registerPlaybook } from './commands/playbook.js'
 import { registerRecord } from './commands/record.js'
 import { makeContext, processIo, type CliContext, type Io } from './context.js'
 import { failureOf } from './errors.js'
@@ -38,6 +39,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
   registerKdb(program, run)
   registerRecord(program, run)
   registerExport(program, run)
+  registerPlaybook(program, run)
   for (const p of plugins) p(program, run)
   for (const c of allCommands(program)) c.exitOverride().showSuggestionAfterError(false)
   try {

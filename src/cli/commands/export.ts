@@ -56,7 +56,7 @@ export const EXPORT_FORMATS: Record<string, ExportFormat> = {
 }
 
 /** `export --update FILE [--check]`: rewrites a playbook in place (src/playbook); see registerExport. */
-export type UpdateInPlace = (req: ExportRequest & { file: string; check: boolean }) => Promise<{
+export type UpdateInPlace = (req: ExportRequest & { ctx: CliContext; file: string; check: boolean }) => Promise<{
   changed: boolean
   /** with check: the file is stale (exit 1) */
   stale: boolean
@@ -67,6 +67,15 @@ let updateInPlace: UpdateInPlace | null = null
 /** Lets the playbook stage provide `--update` without the CLI knowing how it works. */
 export function provideUpdateInPlace(fn: UpdateInPlace): void {
   updateInPlace = fn
+}
+
+/** Runs after `-o FILE` was written (the playbook stage remembers the template). */
+export type AfterWrite = (ctx: CliContext, req: ExportRequest, file: string, out: ExportOutput) => Promise<void>
+
+let afterWrite: AfterWrite | null = null
+
+export function provideAfterWrite(fn: AfterWrite): void {
+  afterWrite = fn
 }
 
 /** The session to export: from `--session` files, else the current key database's (caught up, folded). */
@@ -95,7 +104,7 @@ export async function runExport(ctx: CliContext, opts: ExportCliOptions): Promis
   const req: ExportRequest = { session, parent, opts, warn }
   if (opts.update !== undefined) {
     if (updateInPlace === null) throw new UsageError('export --update is not available in this build', 1)
-    const r = await updateInPlace({ ...req, file: opts.update, check: opts.check === true })
+    const r = await updateInPlace({ ...req, ctx, file: opts.update, check: opts.check === true })
     if (opts.check && r.stale) {
       ctx.io.err(`${opts.update}: stale (the session has changes the playbook does not hold)`)
       return 1
@@ -104,9 +113,10 @@ export async function runExport(ctx: CliContext, opts: ExportCliOptions): Promis
   }
   const out = await format(req)
   if (out.empty) ctx.io.err('note: the session is empty: nothing to export')
-  if (opts.output !== undefined)
+  if (opts.output !== undefined) {
     await atomicWrite(opts.output, Buffer.from(out.text, 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
-  else ctx.io.out(out.text)
+    await afterWrite?.(ctx, req, opts.output, out)
+  } else ctx.io.out(out.text)
   return 0
 }
 
