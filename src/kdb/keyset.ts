@@ -36,10 +36,11 @@ export class KeySet implements Iterable<Key> {
   /** Adds a key, replacing the key of the same name. The key object is stored, not copied. */
   add(key: Key): this {
     const sk = key.name.sortKey
-    const had = this.map.has(sk)
+    const before = this.map.size
     this.map.set(sk, key)
     const arr = this.arr
-    if (had) {
+    // one hash lookup instead of has() + set(): the size tells whether the name was there
+    if (this.map.size === before) {
       if (!this.dirty) arr[this.lowerBound(sk)] = key
       return this
     }
