@@ -4,7 +4,7 @@
 // See docs/ARCHITECTURE.md "Session" for why it is built this way.
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { atomicWrite } from '../kdb/atomic-write.js'
+import { atomicWrite, fileIdentity, sameIdentity, type FileIdentity } from '../kdb/atomic-write.js'
 import { readDump } from '../kdb/dump-read.js'
 import { writeDump } from '../kdb/dump-write.js'
 import { readBackendFile } from '../kdb/embedded-store.js'
@@ -120,6 +120,7 @@ export class SessionStore {
   readonly absentList: string
   readonly lockTarget: LockTarget
   private readonly opts: SessionStoreOptions
+  private active: { identity: FileIdentity; parent: KeyName | null } | null = null
 
   constructor(env: KdbEnv, store: Store, opts: SessionStoreOptions = {}) {
     this.env = env
@@ -142,9 +143,15 @@ export class SessionStore {
   // ---------------------------------------------------------------------------------------------
   // the active flag
 
-  /** The session parent when recording is active, else null. Reads only elektra.ecf. */
+  /**
+   * The session parent when recording is active, else null. Reads only elektra.ecf, and only when
+   * it is not the version read last time (every writer replaces it by rename: a stat tells).
+   */
   async activeParent(): Promise<KeyName | null> {
     const file = bootstrapFile(this.env)
+    const identity = await fileIdentity(file)
+    if (identity === null) return null
+    if (this.active !== null && sameIdentity(this.active.identity, identity)) return this.active.parent
     let bytes: Uint8Array
     try {
       bytes = await readFile(file)
@@ -153,17 +160,22 @@ export class SessionStore {
       throw new KdbFileError(file, 'read', e)
     }
     const k = readDump(bytes, BOOTSTRAP_MOUNTPOINT, { file }).lookup(ACTIVE_KEY)
-    if (k === undefined) return null
-    const value = typeof k.value === 'string' ? k.value : ''
-    try {
-      return parseKeyName(value === '' ? '/' : value)
-    } catch {
-      throw new KdbFileError(
-        file,
-        'read the recording state',
-        new Error(`${ACTIVE_KEY.canonical} holds ${JSON.stringify(value)}, which is not a key name`)
-      )
+    let parent: KeyName | null = null
+    if (k !== undefined) {
+      const value = typeof k.value === 'string' ? k.value : ''
+      try {
+        parent = parseKeyName(value === '' ? '/' : value)
+      } catch {
+        throw new KdbFileError(
+          file,
+          'read the recording state',
+          new Error(`${ACTIVE_KEY.canonical} holds ${JSON.stringify(value)}, which is not a key name`)
+        )
+      }
     }
+    // identity first, content after: a replacement in between only costs one more read next time
+    this.active = { identity, parent }
+    return parent
   }
 
   /** Writes (or with null removes) the active flag; its own write is never recorded. */

@@ -1,0 +1,116 @@
+// W2 with and without recording (BENCHMARKS.md), in-process through Recorder.update (what every
+// `kdb set` of the CLI runs), plus the recording overhead against the size of the session.
+//
+//   npx tsx bench/record-writes.bench.ts [n=2500] [sessions=0,10000,100000]
+//
+// Part 1 (W2): from an empty store, add `user:/bench/k{i:06}` = `v` and write, i = 1…n, once without
+// and once with an active session (parent `/`); mean time per write for each block of 500.
+// Part 2: a session already holding S changes (in its files), then 500 writes of new keys into a
+// small system file, without and with recording: the overhead must not grow with S.
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { EmbeddedStore } from '../src/kdb/embedded-store.js'
+import { Key } from '../src/kdb/key.js'
+import { parseKeyName } from '../src/kdb/keyname.js'
+import type { KdbEnv } from '../src/kdb/paths.js'
+import { startRecording } from '../src/recorder/commands/start.js'
+import { loadSession } from '../src/recorder/commands/state.js'
+import { Recorder } from '../src/recorder/recorder.js'
+import { emptySession } from '../src/recorder/session-store.js'
+
+const n = Number(process.argv[2] ?? 2500)
+const sessionSizes = (process.argv[3] ?? '0,10000,100000').split(',').map(Number)
+const BLOCK = 500
+
+async function tempEnv(): Promise<{ env: KdbEnv; dir: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ep-bench-rec-'))
+  return { dir, env: { root: path.join(dir, 'root'), home: path.join(dir, 'home'), cwd: dir } }
+}
+
+const pad = (i: number) => String(i).padStart(6, '0')
+const load = () => os.loadavg().map(x => x.toFixed(1)).join(' ')
+
+type Mode = 'off' | 'on' | 'nosync'
+
+/** Mean ms per write of each block of BLOCK writes. `nosync`: recording without the journal's fdatasync. */
+async function w2(mode: Mode): Promise<number[]> {
+  const recording = mode !== 'off'
+  const { env, dir } = await tempEnv()
+  const rec = new Recorder(env, new EmbeddedStore(env), { syncJournal: mode !== 'nosync' })
+  if (recording) await startRecording(rec)
+  const scope = parseKeyName('user:/bench')
+  const means: number[] = []
+  let t0 = performance.now()
+  for (let i = 1; i <= n; i++) {
+    const name = `user:/bench/k${pad(i)}`
+    await rec.update(scope, ks => void ks.add(Key.create(name, 'v')))
+    if (i % BLOCK === 0) {
+      const t1 = performance.now()
+      means.push((t1 - t0) / BLOCK)
+      t0 = t1
+    }
+  }
+  if (recording) {
+    const t1 = performance.now()
+    const { session } = await loadSession(rec)
+    if (session.diff.added.size !== n) throw new Error(`session holds ${session.diff.added.size}, not ${n}`)
+    console.log(`  reading the ${n}-key session back (fold + read): ${(performance.now() - t1).toFixed(0)} ms`)
+  }
+  await rm(dir, { recursive: true, force: true })
+  return means
+}
+
+/** Mean ms per write of BLOCK writes with a session of `size` changes already recorded. */
+async function withSession(size: number, mode: Mode): Promise<{ mean: number; foldMs: number }> {
+  const recording = mode !== 'off'
+  const { env, dir } = await tempEnv()
+  const rec = new Recorder(env, new EmbeddedStore(env), { syncJournal: mode !== 'nosync' })
+  const s = emptySession()
+  for (let i = 0; i < size; i++) s.diff.added.add(Key.create(`user:/big/app${i % 100}/k${pad(i)}`, `v${i}`, { type: 'string' }))
+  await rec.session.writeFiles(s)
+  if (recording) await startRecording(rec)
+  const scope = parseKeyName('system:/w')
+  const t0 = performance.now()
+  for (let i = 1; i <= BLOCK; i++) {
+    const name = `system:/w/k${pad(i)}`
+    await rec.update(scope, ks => void ks.add(Key.create(name, 'v')))
+  }
+  const mean = (performance.now() - t0) / BLOCK
+  let foldMs = 0
+  if (recording) {
+    const t1 = performance.now()
+    const { session } = await loadSession(rec)
+    foldMs = performance.now() - t1
+    if (session.diff.added.size !== size + BLOCK) throw new Error('session lost writes')
+  }
+  await rm(dir, { recursive: true, force: true })
+  return { mean, foldMs }
+}
+
+console.log(`node ${process.version}, ${os.cpus().length} cores, load ${load()}, ${new Date().toISOString()}`)
+console.log(`W2, n = ${n}, mean ms per write per block of ${BLOCK}:`)
+const off = await w2('off')
+const on = await w2('on')
+const nosync = await w2('nosync')
+console.log('  keys so far | without | with | overhead | with, journal not fsynced | overhead')
+off.forEach((o, i) => {
+  const w = on[i] as number
+  const x = nosync[i] as number
+  console.log(
+    `  ${String((i + 1) * BLOCK).padStart(11)} | ${o.toFixed(2)} | ${w.toFixed(2)} | ${(w - o).toFixed(2)} | ${x.toFixed(2)} | ${(x - o).toFixed(2)}`
+  )
+})
+console.log(`load ${load()}`)
+console.log(`Overhead against session size (${BLOCK} writes into a small system file):`)
+console.log('  session size | without | with | overhead | not fsynced | overhead | fold+read after')
+for (const size of sessionSizes) {
+  const a = await withSession(size, 'off')
+  const b = await withSession(size, 'on')
+  const c = await withSession(size, 'nosync')
+  console.log(
+    `  ${String(size).padStart(12)} | ${a.mean.toFixed(2)} | ${b.mean.toFixed(2)} | ${(b.mean - a.mean).toFixed(2)} | ` +
+      `${c.mean.toFixed(2)} | ${(c.mean - a.mean).toFixed(2)} | ${b.foldMs.toFixed(0)} ms`
+  )
+}
+console.log(`load ${load()}`)
