@@ -13,6 +13,9 @@ describe('canonicalMetaName', () => {
     expect(canonicalMetaName('comment/#10')).toBe('comment/#_10')
     expect(canonicalMetaName('meta:/comment/#0')).toBe('comment/#0')
     expect(canonicalMetaName('a\\/b')).toBe('a\\/b')
+    expect(canonicalMetaName('meta:/\\%')).toBe('\\%')
+    expect(canonicalMetaName('/\\%')).toBe('\\%')
+    // every canonical name is accepted again (libelektra's keyAddName would reject this one)
     expect(canonicalMetaName('\\%')).toBe('\\%')
   })
   it('names the metakey meta:/ itself with ""', () => {

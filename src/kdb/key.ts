@@ -14,9 +14,11 @@ const metaNames = new Map<string, string>()
 export function canonicalMetaName(name: string): string {
   const hit = metaNames.get(name)
   if (hit !== undefined) return hit
-  const full = name.startsWith(META_PREFIX) ? name : META_PREFIX + name
   let canonical: string
   try {
+    // libelektra appends a relative name with keyAddName, which rejects a leading `\%`, `\.`,
+    // `\..`; we parse `meta:/` + name instead so that every canonical metakey name is accepted
+    const full = name.startsWith(META_PREFIX) ? name : META_PREFIX + name
     canonical = parseKeyName(full).canonical.slice(META_PREFIX.length)
   } catch (e) {
     if (!(e instanceof KeyNameError)) throw e
