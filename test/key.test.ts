@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { canonicalMetaName, Key, keysDiffer, metaDiffers, valueBytes, valuesDiffer } from '../src/kdb/key.js'
-import { KeyNameError, parseKeyName } from '../src/kdb/keyname.js'
+import { KeyNameError, keyNameFromParts, parseKeyName } from '../src/kdb/keyname.js'
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b)
 
@@ -21,6 +21,19 @@ describe('canonicalMetaName', () => {
   it('names the metakey meta:/ itself with ""', () => {
     expect(canonicalMetaName('')).toBe('')
     expect(canonicalMetaName('meta:/')).toBe('')
+  })
+  it('is a fixed point on canonical names (copying metadata by name always works)', () => {
+    const part = fc.oneof(
+      fc.string({ maxLength: 4 }),
+      fc.constantFrom('', '%', '.', '..', '#10', '#_10', '\\', '/')
+    )
+    fc.assert(
+      fc.property(fc.array(part.filter(p => !p.includes('\0')), { maxLength: 3 }), parts => {
+        const n = keyNameFromParts('meta', parts).canonical.slice('meta:/'.length)
+        expect(canonicalMetaName(n)).toBe(n)
+        expect(canonicalMetaName('meta:/' + n)).toBe(n)
+      })
+    )
   })
   it('rejects invalid names instead of silently using meta:/', () => {
     expect(() => canonicalMetaName('a\\x')).toThrow(KeyNameError)
