@@ -12,6 +12,8 @@ const usage = `usage: npm run molecule -- <command> [options]
 commands:
   test      run the test sequence (dependency, create, prepare, converge, idempotence, verify, destroy)
   list      list the scenarios
+  create | prepare | converge | idempotence | verify | destroy
+            one step, keeping hosts and state in .tmp/molecule/<scenario> until destroy
 
 options:
   -s, --scenario-name NAME   only this scenario (repeatable); default: all
@@ -49,19 +51,22 @@ async function main(argv: string[]): Promise<number> {
     for (const name of listScenarios(resolve(projectDir, 'molecule'))) console.log(name)
     return 0
   }
-  if (command !== 'test' || positionals.length > 1) {
+  const single = ['dependency', 'create', 'prepare', 'converge', 'idempotence', 'verify', 'destroy']
+  if ((command !== 'test' && !single.includes(command ?? '')) || positionals.length > 1) {
     process.stderr.write(usage)
     return 2
   }
+  const steps = command === 'test' ? {} : { steps: [command!], keepDir: (s: string) => resolve(projectDir, '.tmp', 'molecule', s) }
   const reportFile = resolve(values.report ?? resolve(projectDir, '.tmp', 'reports', 'molecule.json'))
   const report = await runAll({
     projectDir,
     scenarios: values['scenario-name'] ?? [],
     ...(values.collections !== undefined ? { collectionsPath: resolve(values.collections) } : {}),
     verbose: values.verbose ?? false,
+    ...steps,
     log: line => console.log(line)
   })
-  writeReport(reportFile, report)
+  if (command === 'test' || values.report !== undefined) writeReport(reportFile, report)
   console.log(
     `molecule: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped in ${report.seconds.toFixed(1)} s (${reportFile})`
   )

@@ -1,5 +1,6 @@
 // `test` over several scenarios: preflight once, then each scenario in its own ephemeral directory,
 // which is removed after a successful destroy (kept, and named, when destroy failed).
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { hostPreflight } from './preflight.js'
 import { makeReport, type Report } from './report.js'
@@ -16,6 +17,9 @@ import { listScenarios, loadScenario } from './scenario.js'
 
 export interface TestOptions extends RunOptions {
   scenarios?: string[]
+  // with `steps`: a fixed ephemeral directory per scenario kept between invocations
+  // (.tmp/molecule/<scenario>), so `create`, `converge`, … can be run one by one
+  keepDir?: (scenario: string) => string
 }
 
 export async function runAll(options: TestOptions): Promise<Report> {
@@ -31,7 +35,8 @@ export async function runAll(options: TestOptions): Promise<Report> {
     return makeReport(results, (Date.now() - began) / 1000)
   }
   for (const name of names) {
-    const ephemeralDir = makeEphemeralDir(name)
+    const ephemeralDir = options.keepDir ? options.keepDir(name) : makeEphemeralDir(name)
+    mkdirSync(ephemeralDir, { recursive: true })
     let result: ScenarioResult
     try {
       const dir = join(moleculeDir, name)
@@ -48,8 +53,11 @@ export async function runAll(options: TestOptions): Promise<Report> {
       result = { name, status: 'failed', seconds: 0, failedStep: 'load', reason, steps: [] }
     }
     const destroyFailed = result.steps.some(s => s.name === 'destroy' && s.status === 'failed')
+    const destroyed = result.steps.some(s => s.name === 'destroy' && s.status === 'ok')
     if (destroyFailed) {
       options.log(`[${name}] destroy failed: hosts and files kept in ${ephemeralDir}`)
+    } else if (options.keepDir && !destroyed) {
+      options.log(`[${name}] state kept in ${ephemeralDir}`)
     } else {
       removeEphemeralDir(ephemeralDir)
     }

@@ -39,6 +39,8 @@ export interface RunOptions {
   log: (line: string) => void
   // environment to start from (defaults to process.env)
   env?: Record<string, string | undefined>
+  // run these steps instead of the scenario's test sequence, without the destroy after a failure
+  steps?: string[]
 }
 
 // converge and idempotence skip what molecule skips
@@ -172,7 +174,7 @@ export async function runScenario(
     }
   }
 
-  const sequence = scenario.config.scenario?.test_sequence ?? defaultSequence
+  const sequence = options.steps ?? scenario.config.scenario?.test_sequence ?? defaultSequence
   const steps: StepResult[] = []
   let failedStep: string | undefined
   let reason: string | undefined
@@ -206,7 +208,9 @@ export async function runScenario(
     }
   }
   // destroy always runs, also when the sequence has none after the failed step
-  if (failedStep !== undefined && !destroyedAfterFailure && failedStep !== 'destroy') await runStep('destroy')
+  if (failedStep !== undefined && !destroyedAfterFailure && failedStep !== 'destroy' && !options.steps) {
+    await runStep('destroy')
+  }
   const destroyFailed = steps.some(s => s.name === 'destroy' && s.status === 'failed')
   return {
     name: scenario.name,
