@@ -125,6 +125,34 @@ describe('lock protocol', () => {
     expect(holdsLock(f)).toBe(false)
   })
 
+  it('many async contexts of one process incrementing one counter lose no update', async () => {
+    const counter = path.join(t.cwd, 'counter')
+    await writeFile(counter, '0')
+    const bump = () =>
+      withLocks([counter], async () => {
+        const n = Number(await readFile(counter, 'utf8'))
+        await writeFile(counter, String(n + 1))
+      })
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        for (let i = 0; i < 5; i++) await bump()
+      })
+    )
+    expect(await readFile(counter, 'utf8')).toBe('100')
+  })
+
+  it('gives up on a lock another context of this process holds too long, and the queue goes on', async () => {
+    const f = path.join(t.cwd, 'data.ecf')
+    const held = await acquireLock(f)
+    const err = await acquireLock(f, { timeoutMs: 0 }).catch(e => e)
+    expect(err).toBeInstanceOf(LockBusyError)
+    expect(err.pid).toBe(process.pid)
+    await held.release()
+    const next = await acquireLock(f, { timeoutMs: 0 })
+    await next.release()
+    expect(await readdir(t.cwd)).toEqual([])
+  })
+
   it('releases taken locks when a later one is busy', async () => {
     const a = path.join(t.cwd, 'a.ecf')
     const b = path.join(t.cwd, 'b.ecf')

@@ -58,9 +58,62 @@ function targetFile(t: LockTarget): string {
 export async function acquireLock(target: LockTarget, opts?: LockOptions): Promise<LockHandle> {
   const file = targetFile(target)
   const lockFile = `${file}.lock`
+  const deadline = Date.now() + lockTimeoutMs(opts)
+  // one attempt per lock file at a time within this process; the file protocol is between processes
+  const leaveLocal = await enterLocal(lockFile, deadline, file)
+  try {
+    const handle = await acquireFile(target, file, lockFile, deadline)
+    return {
+      file,
+      lockFile,
+      release: async () => {
+        try {
+          await handle.release()
+        } finally {
+          leaveLocal()
+        }
+      }
+    }
+  } catch (e) {
+    leaveLocal()
+    throw e
+  }
+}
+
+/** Tail of the queue of async contexts of this process waiting for (or holding) each lock file. */
+const localTails = new Map<string, Promise<void>>()
+
+async function enterLocal(lockFile: string, deadline: number, file: string): Promise<() => void> {
+  const prev = localTails.get(lockFile) ?? Promise.resolve()
+  let leave!: () => void
+  const mine = new Promise<void>(r => (leave = r))
+  const tail = prev.then(() => mine)
+  localTails.set(lockFile, tail)
+  const done = () => {
+    leave()
+    if (localTails.get(lockFile) === tail) localTails.delete(lockFile)
+  }
+  const wait = Math.max(0, deadline - Date.now())
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<boolean>(r => (timer = setTimeout(() => r(true), wait)))
+  const expired = await Promise.race([prev.then(() => false), timedOut])
+  clearTimeout(timer)
+  if (expired) {
+    // still leave our place in the queue once the holder is done, so the ones after us go on
+    void prev.then(done)
+    throw new LockBusyError(file, `${file}.lock`, process.pid)
+  }
+  return done
+}
+
+async function acquireFile(
+  target: LockTarget,
+  file: string,
+  lockFile: string,
+  deadline: number
+): Promise<LockHandle> {
   const dirMode = typeof target === 'string' ? 0o755 : target.dirMode
   const optional = typeof target !== 'string' && target.optional === true
-  const deadline = Date.now() + lockTimeoutMs(opts)
   let lastPid: number | null = null
   for (let attempt = 0; ; attempt++) {
     let ino: bigint | null
@@ -71,8 +124,8 @@ export async function acquireLock(target: LockTarget, opts?: LockOptions): Promi
       throw e
     }
     if (ino !== null) {
-      owned.set(lockFile, ino)
-      return { file, lockFile, release: () => releaseLock(lockFile, ino) }
+      const created = ino
+      return { file, lockFile, release: () => releaseLock(lockFile, created) }
     }
     const holder = await inspect(lockFile)
     if (holder === null) continue // released meanwhile: retry at once
@@ -110,8 +163,16 @@ async function tryCreate(lockFile: string, dirMode: number): Promise<bigint | nu
       throw new KdbFileError(lockFile, 'create lock file', e)
     }
     try {
+      // register before the pid is visible: another async context of this process that reads our
+      // pid must find the lock in `owned`, or it would take it for a dead twin's and break it
+      const ino = (await h.stat({ bigint: true })).ino
+      owned.set(lockFile, ino)
       await h.writeFile(`${process.pid}\n`)
-      return (await h.stat({ bigint: true })).ino
+      return ino
+    } catch (e) {
+      owned.delete(lockFile)
+      await unlink(lockFile).catch(() => undefined)
+      throw new KdbFileError(lockFile, 'write lock file', e)
     } finally {
       await h.close()
     }
@@ -144,7 +205,8 @@ async function inspect(lockFile: string): Promise<Holder | null> {
 
 function isStale(lockFile: string, h: Holder): boolean {
   if (h.pid === null) return h.ageMs > EMPTY_LOCK_STALE_MS
-  // our pid but not our lock: left by an earlier process that had the same pid
+  // our pid but not our lock (no context of ours holds it: we hold its local queue): left by an
+  // earlier process that had the same pid
   if (h.pid === process.pid) return owned.get(lockFile) !== h.ino
   return !isAlive(h.pid)
 }
@@ -178,13 +240,17 @@ async function breakStale(lockFile: string, seen: Holder): Promise<void> {
 
 async function releaseLock(lockFile: string, ino: bigint): Promise<void> {
   if (owned.get(lockFile) !== ino) return
-  owned.delete(lockFile)
-  const h = await inspect(lockFile)
-  // only remove the lock if it is still the one we created
-  if (h === null || h.ino !== ino || h.pid !== process.pid) return
-  await unlink(lockFile).catch(e => {
-    if (errnoCode(e) !== 'ENOENT') throw new KdbFileError(lockFile, 'release lock', e)
-  })
+  try {
+    const h = await inspect(lockFile)
+    // only remove the lock if it is still the one we created
+    if (h === null || h.ino !== ino || h.pid !== process.pid) return
+    await unlink(lockFile).catch(e => {
+      if (errnoCode(e) !== 'ENOENT') throw new KdbFileError(lockFile, 'release lock', e)
+    })
+  } finally {
+    // only now: until the file is gone, a lock file with our pid must count as held
+    owned.delete(lockFile)
+  }
 }
 
 /**
