@@ -3,13 +3,14 @@ import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:f
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fileIdentity } from '../src/kdb/atomic-write.js'
 import { readDump } from '../src/kdb/dump-read.js'
 import { EmbeddedStore } from '../src/kdb/embedded-store.js'
 import { ConflictError, KeyPlacementError, UnsupportedPluginError } from '../src/kdb/errors.js'
 import { Key } from '../src/kdb/key.js'
-import { addName, parseKeyName } from '../src/kdb/keyname.js'
+import { addName, isBelowOrSame, parseKeyName } from '../src/kdb/keyname.js'
 import type { KeySet } from '../src/kdb/keyset.js'
 import { holdsLock } from '../src/kdb/lock.js'
 import { tableKeyOf } from '../src/kdb/mountpoints.js'
@@ -232,6 +233,48 @@ describe('embedded store', () => {
     const text = await readFile(resolveFile('user', 'full.ecf', t.env), 'utf8')
     expect(text).toContain('\nuser:/full/x\n')
     expect((await store.read(n('user:/full'))).names()).toEqual(['user:/full/x'])
+  })
+
+  it('serialises concurrent updates of one process', async () => {
+    const bump = () =>
+      store.update(n('user:/app'), async ks => {
+        const v = Number(ks.lookup('user:/app/counter')?.value ?? '0')
+        await new Promise(r => setImmediate(r))
+        set(ks, 'user:/app/counter', String(v + 1))
+      })
+    await Promise.all(Array.from({ length: 12 }, bump))
+    expect((await store.read(n('user:/app/counter'))).lookup('user:/app/counter')?.value).toBe('12')
+  })
+
+  it('agrees with a model key set over random updates across nested mountpoints', async () => {
+    await mount(store, 'user:/app', 'app.ecf')
+    await mount(store, 'user:/app/deep', 'deep.ecf')
+    const names = ['user:/a', 'user:/app', 'user:/app/x', 'user:/app/deep', 'user:/app/deep/y', 'user:/z/w']
+    const scopes = ['user:/', 'user:/app', 'user:/app/deep', 'user:/z']
+    const op = fc.record({
+      scope: fc.constantFrom(...scopes),
+      name: fc.constantFrom(...names),
+      value: fc.option(fc.string({ maxLength: 4 }), { nil: null })
+    })
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 6 }), async ops => {
+        await store.update(n('user:/'), ks => void ks.clear())
+        const model = new Map<string, string>()
+        for (const o of ops) {
+          if (!isBelowOrSame(n(o.scope), n(o.name))) continue
+          await store.update(n(o.scope), ks => {
+            if (o.value === null) ks.remove(o.name)
+            else set(ks, o.name, o.value)
+          })
+          if (o.value === null) model.delete(o.name)
+          else model.set(o.name, o.value)
+        }
+        const got = await store.read(n('user:/'))
+        const want = [...model].sort((a, b) => (n(a[0]).sortKey < n(b[0]).sortKey ? -1 : 1))
+        expect(got.toArray().map(k => [k.name.canonical, k.value])).toEqual(want)
+      }),
+      { numRuns: 12 }
+    )
   })
 
   it('takes extra locks first and runs afterWrite while holding every lock', async () => {
