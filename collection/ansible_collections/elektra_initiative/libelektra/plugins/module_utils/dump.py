@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import (
-    KeyNameError, parse, parse_meta_name)
+    KeyNameError, join_plain, parse, parse_meta_name)
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyset import Key, KeySet
 
 HEADER_V2 = b'kdbOpen 2\n'
@@ -151,11 +151,13 @@ def read_dump(data, parent, full_names=False, file=None):
             vpos = r.pos
             value = r.take(vsize)
             r.newline()
-            try:
-                kname = parse(_resolve(parent, name, full_names))
-            except KeyNameError:
-                cur = None  # libelektra drops keys with invalid names silently
-                continue
+            kname = None if full_names else join_plain(parent, name)
+            if kname is None:
+                try:
+                    kname = parse(_resolve(parent, name, full_names))
+                except KeyNameError:
+                    cur = None  # libelektra drops keys with invalid names silently
+                    continue
             if tokens[1] == b'binary':
                 cur = Key(kname, value if vsize else None, {'binary': ''})
             else:

@@ -306,6 +306,47 @@ def child(parent, part):
     return parse(text)
 
 
+def _body(name):
+    return name.sort_key if name.parts else name.sort_key[:-1]
+
+
+def join_plain(parent, rel):
+    """parent + '/' + rel when every part of `rel` is plain text (no escapes, no `.`, `#`, `%` at a part's
+    start, no empty part): the fast path for reading files; None otherwise (then parse)."""
+    if not rel or '\\' in rel:
+        return None
+    parts = rel.split('/')
+    for p in parts:
+        if not p or p[0] in '.#%':
+            return None
+    sep = '/' if parent.parts else ''
+    return KeyName(parent.namespace, parent.canonical + sep + rel, tuple(parent.parts) + tuple(parts),
+                   _body(parent) + b'\x00'.join(p.encode('utf-8', 'surrogatepass') for p in parts) + b'\x00')
+
+
+def root(namespace):
+    """The root key of a namespace (`user:/`), cached."""
+    hit = _roots.get(namespace)
+    if hit is None:
+        hit = _roots[namespace] = _build(namespace, [])
+    return hit
+
+
+_roots = {}
+
+
+def relocate(name, old_base, new_base):
+    """`name` (at or below `old_base`) moved below `new_base`, without parsing again."""
+    depth = len(old_base.parts)
+    if len(name.parts) == depth:
+        return new_base
+    cut = len(old_base.canonical) + (1 if depth else 0)
+    sep = '/' if new_base.parts else ''
+    return KeyName(new_base.namespace, new_base.canonical + sep + name.canonical[cut:],
+                   tuple(new_base.parts) + tuple(name.parts[depth:]),
+                   _body(new_base) + name.sort_key[len(_body(old_base)):])
+
+
 def make_name(namespace, parts):
     """KeyName from a namespace and unescaped parts."""
     canon = [escape_part(p) for p in parts]

@@ -22,9 +22,16 @@ class View(object):
         self.mounts = mounts
         self.backends = {}
         self.sets = {}
+        self._by_key = {}
+
+    def backend_of(self, name):
+        b = self._by_key.get(name.sort_key)
+        if b is None:
+            b = self._by_key[name.sort_key] = self.store.backend_for(name, self.mounts)
+        return b
 
     def backend(self, name):
-        b = self.store.backend_for(name, self.mounts)
+        b = self.backend_of(name)
         if b.path not in self.sets:
             self.backends[b.path] = b
             self.sets[b.path] = b.read()
@@ -49,7 +56,7 @@ class View(object):
         """Files that hold `names` (and everything below `recursive`), without reading them."""
         paths = {}
         for n in names:
-            b = self.store.backend_for(n, self.mounts)
+            b = self.backend_of(n)
             paths[b.path] = b
         for n in recursive:
             for b in self.store.backends_covering(n, self.mounts):

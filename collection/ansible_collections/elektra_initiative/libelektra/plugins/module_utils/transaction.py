@@ -29,7 +29,8 @@ import os
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.dump import read_dump, write_dump
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.files import (
     Locks, read_file, remove_file, write_atomic)
-from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import make_name, parse
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import (
+    make_name, parse, relocate, root)
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyset import Key, KeySet
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.request import Op
 
@@ -50,9 +51,23 @@ class Staging(object):
         self.bases = {}  # sort_key -> Key or None
         self.asserts = {}  # sort_key -> Op
         self.mounts = []
+        self._areas = {}
 
     def _n(self, *parts):
         return make_name('system', self.parent.parts + parts)
+
+    def _area(self, area, ns):
+        hit = self._areas.get((area, ns))
+        if hit is None:
+            hit = self._areas[(area, ns)] = self._n(area, ns)
+        return hit
+
+    def _staged(self, area, name):
+        """`user:/a/b` -> `<parent>/<area>/user/a/b`."""
+        return relocate(name, root(name.namespace), self._area(area, name.namespace))
+
+    def _original(self, key_name, area, ns):
+        return relocate(key_name, self._area(area, ns), root(ns))
 
     def load(self):
         data = read_file(self.path)
@@ -66,7 +81,7 @@ class Staging(object):
             if rel == ('uid',):
                 self.uid = key.value
             elif len(rel) >= 2 and rel[0] in ('keys', 'base', 'assert'):
-                name = make_name(rel[1], rel[2:])
+                name = self._original(key.name, rel[0], rel[1])
                 meta = dict(key.meta)
                 if rel[0] == 'keys':
                     gone = meta.pop(REMOVED, None) is not None
@@ -101,24 +116,22 @@ class Staging(object):
         ks = KeySet()
         ks.add(Key(self._n('uid'), str(self.uid if self.uid is not None else os.geteuid())))
         for sk, (name, key) in self.keys.items():
-            rel = (name.namespace,) + tuple(name.parts)
             if key is None:
-                ks.add(Key(self._n('keys', *rel), '', {REMOVED: '1'}))
+                ks.add(Key(self._staged('keys', name), '', {REMOVED: '1'}))
             else:
-                ks.add(Key(self._n('keys', *rel), key.value, key.meta))
+                ks.add(Key(self._staged('keys', name), key.value, key.meta))
             base = self.bases.get(sk)
             if base is None:
-                ks.add(Key(self._n('base', *rel), '', {ABSENT: '1'}))
+                ks.add(Key(self._staged('base', name), '', {ABSENT: '1'}))
             else:
-                ks.add(Key(self._n('base', *rel), base.value, base.meta))
+                ks.add(Key(self._staged('base', name), base.value, base.meta))
         for op in self.asserts.values():
-            rel = (op.name.namespace,) + tuple(op.name.parts)
             meta = dict(op.meta)
             if op.remove:
                 meta[REMOVED] = '1'
             if op.value is None:
                 meta[ANYVALUE] = '1'
-            ks.add(Key(self._n('assert', *rel), op.value or '', meta))
+            ks.add(Key(self._staged('assert', op.name), op.value or '', meta))
         for i, mp in enumerate(self.mounts):
             ks.add(Key(self._n('mounts', '#%d' % i), mp.canonical))
         return ks

@@ -65,3 +65,42 @@ def test_escaped_part_round_trips_through_parse():
     for case in BASENAMES:
         name = kn.add_base_name(kn.parse('user:/x'), case['part'])
         assert name.parts[-1] == case['part'] or case['part'] == ''
+
+
+def test_fast_paths_agree_with_parse():
+    import random
+    rnd = random.Random(4711)
+    alphabet = 'ab.#%_\\/-: ü€0123456789'
+    parents = [kn.parse(p) for p in ('user:/', 'system:/a/b', '/', 'spec:/x\\/y')]
+    for _ in range(3000):
+        rel = ''.join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 8)))
+        parent = rnd.choice(parents)
+        text = parent.canonical + '/' + rel
+        try:
+            expected = kn.parse(text)
+        except kn.KeyNameError:
+            expected = None
+        fast = kn.join_plain(parent, rel)
+        if fast is not None:
+            assert (fast.canonical, fast.parts, fast.sort_key) == (
+                expected.canonical, expected.parts, expected.sort_key), text
+        part = rel.split('/')[0]
+        try:
+            via_child = kn.child(parent, part)
+        except kn.KeyNameError:
+            via_child = None
+        try:
+            direct = kn.parse(parent.canonical + '/' + part if parent.parts else parent.canonical + part)
+        except kn.KeyNameError:
+            direct = None
+        if direct is None:
+            assert via_child is None
+        else:
+            assert (via_child.canonical, via_child.parts, via_child.sort_key) == (
+                direct.canonical, direct.parts, direct.sort_key)
+        if expected is not None and parent.is_below_or_same(expected):
+            other = kn.parse('dir:/q')
+            moved = kn.relocate(expected, parent, other)
+            assert moved == kn.make_name('dir', other.parts + expected.parts[len(parent.parts):])
+            rest = expected.canonical[len(parent.canonical) + (1 if parent.parts else 0):]
+            assert moved.canonical == kn.parse('dir:/q/' + rest).canonical
