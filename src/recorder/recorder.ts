@@ -38,11 +38,12 @@ export class Recorder {
       if (parent === null) return this.plain(scope, mutate)
       await this.session.catchUp(parent)
       let part: Diff | null = null
+      let foldDue = false
       const res = await this.store.update(scope, mutate, {
         afterWrite: async r => {
           part = filterPart(calculate(r.before, r.after, null, { names: r.touched }), parent)
           if (!isEmpty(part))
-            await this.session.appendPart(
+            foldDue = await this.session.appendPart(
               part,
               r.written.map(w => ({
                 path: w.file,
@@ -53,6 +54,8 @@ export class Recorder {
           await this.session.markWritten(r.written)
         }
       })
+      // after the seen marks (see SessionStore.catchUp); the backend locks are released by now
+      if (foldDue) await this.session.fold()
       return { ...res, part }
     })
   }

@@ -47,7 +47,7 @@ import {
   toStorage,
   type StoredSession
 } from './session-layout.js'
-import { ABSENT_LIST, checkSeen, forgetAbsent, forgetSeen, markSeen } from './session-seen.js'
+import { ABSENT_LIST, checkSeen, forgetAbsent, forgetSeen, markSeen, type SeenCheck } from './session-seen.js'
 
 /** `system:/elektra/record/config/active`: present ⇔ recording; value = the session parent. */
 export const ACTIVE_KEY = parseKeyName('system:/elektra/record/config/active')
@@ -225,17 +225,20 @@ export class SessionStore {
    */
   async catchUp(parent: KeyName | null): Promise<number> {
     const { table, backends } = await this.watchedBackends()
+    const checks = await Promise.all(backends.map(b => checkSeen(b.file, this.absentList)))
+    if (checks.every(c => c.status === 'same')) return 0
+    // read before anything is appended: it tells whether a killed writer's part is already in
+    const last = await lastRecord(this.journalFile)
     let changed = 0
-    let last: Awaited<ReturnType<typeof lastRecord>> | undefined
-    for (const b of backends) {
-      const check = await checkSeen(b.file, this.absentList)
+    let foldDue = false
+    for (const [i, b] of backends.entries()) {
+      const check = checks[i] as SeenCheck
       if (check.status === 'same') continue
       if (check.status === 'unseen') {
         await markSeen(b.file, this.absentList)
         continue
       }
       // a writer killed after appending its part but before marking its file seen: already recorded
-      if (last === undefined) last = await lastRecord(this.journalFile)
       if (last?.meta.files.some(f => f.path === b.file && f.ino === check.now.ino && f.dev === check.now.dev)) {
         await markSeen(b.file, this.absentList)
         continue
@@ -245,9 +248,13 @@ export class SessionStore {
       const after = (await readBackendFile(b, table)).keys
       const part = filterPart(calculate(before, after, null), parent)
       if (!isEmpty(part))
-        await this.appendPart(part, [{ path: b.file, dev: check.now.dev, ino: check.now.ino }])
+        foldDue =
+          (await this.appendPart(part, [{ path: b.file, dev: check.now.dev, ino: check.now.ino }])) || foldDue
       await markSeen(b.file, this.absentList)
     }
+    // only after every file is marked seen: a fold empties the journal that tells a killed writer's
+    // recorded part from a lost one
+    if (foldDue) await this.fold()
     return changed
   }
 
@@ -256,10 +263,10 @@ export class SessionStore {
 
   /**
    * Appends one part (already filtered) to the journal; `files` are the backend files as the write
-   * left them (see catchUp). Folds when the journal has grown past its threshold. Caller holds the
-   * record lock.
+   * left them (see catchUp). Returns true when the journal has grown past its threshold: the caller
+   * folds once the files of the write are marked seen. Caller holds the record lock.
    */
-  async appendPart(part: Diff, files: JournalFile[]): Promise<void> {
+  async appendPart(part: Diff, files: JournalFile[]): Promise<boolean> {
     const sessions: JournalSession[] = []
     const dumps: Uint8Array[] = []
     for (const ns of FILE_NAMESPACES) {
@@ -276,14 +283,14 @@ export class SessionStore {
       sessions.push({ ns, file: this.sessionFile(ns), size: bytes.length })
       dumps.push(bytes)
     }
-    if (sessions.length === 0) return
+    if (sessions.length === 0) return false
     const meta: JournalMeta = { sessions, files }
     const res = await appendRecord(this.journalFile, meta, dumps, () => this.sessionBytes(), {
       dirMode: newDirMode('system'),
       sync: this.opts.syncJournal,
       minFoldAt: this.opts.foldThreshold
     })
-    if (res.wantsFold) await this.fold()
+    return res.wantsFold
   }
 
   private async sessionBytes(): Promise<number> {
