@@ -98,7 +98,8 @@ def test_fast_paths_agree_with_parse():
         else:
             assert (via_child.canonical, via_child.parts, via_child.sort_key) == (
                 direct.canonical, direct.parts, direct.sort_key)
-        if expected is not None and parent.is_below_or_same(expected):
+        quirk = expected is not None and not expected.parts and expected.canonical.endswith('%')  # issue #3902
+        if expected is not None and parent.is_below_or_same(expected) and not quirk:
             other = kn.parse('dir:/q')
             moved = kn.relocate(expected, parent, other)
             assert moved == kn.make_name('dir', other.parts + expected.parts[len(parent.parts):])
