@@ -46,7 +46,9 @@ export async function readBackendFile(
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const
   readonly env: KdbEnv
-  private cached: { identity: FileIdentity | null; table: MountTable } | null = null
+  // the parsed bootstrap file; the table itself is rebuilt each time, since resolving dir files
+  // depends on which files exist now
+  private cached: { identity: FileIdentity; keys: KeySet } | null = null
 
   constructor(env: KdbEnv) {
     this.env = env
@@ -56,14 +58,15 @@ export class EmbeddedStore implements Store {
   async mountTable(): Promise<MountTable> {
     const file = bootstrapFile(this.env)
     const identity = await fileIdentity(file)
-    if (this.cached !== null && identity !== null && sameIdentity(identity, this.cached.identity))
-      return this.cached.table
-    const bytes = await readOrNull(file)
-    const keys: Iterable<Key> =
-      bytes === null ? [] : readDump(bytes, BOOTSTRAP_MOUNTPOINT, { file })
-    const table = MountTable.fromKeys(keys, this.env)
-    this.cached = { identity, table }
-    return table
+    let keys: KeySet
+    if (identity === null) keys = new KeySet()
+    else if (this.cached !== null && sameIdentity(identity, this.cached.identity)) keys = this.cached.keys
+    else {
+      const bytes = await readOrNull(file)
+      keys = bytes === null ? new KeySet() : readDump(bytes, BOOTSTRAP_MOUNTPOINT, { file })
+      this.cached = { identity, keys }
+    }
+    return MountTable.fromKeys(keys, this.env)
   }
 
   async backends(): Promise<Backend[]> {
@@ -161,8 +164,14 @@ export class EmbeddedStore implements Store {
       throw e
     }
     const written: WrittenBackend[] = []
-    for (const p of prepared) {
-      await p.write.commit()
+    for (const [i, p] of prepared.entries()) {
+      try {
+        await p.write.commit()
+      } catch (e) {
+        // renames rarely fail; files committed before this one stay written (no cross-file rollback)
+        for (const rest of prepared.slice(i + 1)) await rest.write.abort()
+        throw e
+      }
       written.push({
         backend: p.backend,
         file: p.backend.file,
