@@ -186,12 +186,13 @@ def write_all(store, writes, staging=None):
 
 
 def _names(req, store):
+    """(name, argument path) of every listed key, and of the recursively removed ones apart."""
     names, recursive = [], []
     for op in req.ops:
-        names.append(op.name)
-    for name, rec, _p in req.removes:
+        names.append((op.name, op.path))
+    for name, rec, path in req.removes:
         for n in plan.expand(name, store):
-            (recursive if rec else names).append(n)
+            (recursive if rec else names).append((n, path))
     return names, recursive
 
 
@@ -227,11 +228,19 @@ def run(p, store, check_mode=False, diff_mode=False, no_log=False):
     if tx is not None:
         changed, diff_changes = run_transaction(p, req, store, tx, result, warnings, check_mode, no_log)
     else:
+        known = set(m.name.canonical for m in store.mounts()) if req.mounts and hasattr(store, 'mounts') else set()
         mounted, table = do_mounts(store, req.mounts, check_mode, warnings)
         if req.mounts:
             result['mounted'] = mounted
-        changed, diff_changes = apply_keys(req, store, table, result, warnings, check_mode, no_log,
-                                           keep_order, merge)
+        try:
+            changed, diff_changes = apply_keys(req, store, table, result, warnings, check_mode, no_log,
+                                               keep_order, merge)
+        except Exception:
+            # D18: a failed task undoes the mounts it created (never one that existed before)
+            if not check_mode:
+                unmount(store, [s.mountpoint for s in req.mounts
+                                if s.mountpoint.canonical in mounted and s.mountpoint.canonical not in known])
+            raise
         changed = changed or bool(mounted)
 
     # D25/A14: tree syntax keeps 0.3.0's default recording; legacy and single-key only when asked (R3)
@@ -240,7 +249,11 @@ def run(p, store, check_mode=False, diff_mode=False, no_log=False):
         if record is not None and not record.get('skip'):
             warnings.append('record is ignored on transaction %s tasks (R14)' % tx['action'])
         run_record = False
-    if run_record and not (record or {}).get('skip', False) and not hasattr(store, 'kdb_mount'):
+    if run_record and not (record or {}).get('skip', False) and hasattr(store, 'kdb_mount'):
+        if record is not None:
+            warnings.append('record is not supported by the libelektra backend of this module; use kdb record-*')
+        run_record = False
+    if run_record and not (record or {}).get('skip', False):
         opts = record or {}
         rchanged, rresult, rwarnings = recording.apply(store, opts, diff_changes, check_mode)
         result['recording'] = rresult
@@ -359,7 +372,8 @@ def commit(store, staging, merge, check_mode, no_log):
     """R9: re-check assertions, resolve drift since staging, write every namespace at once."""
     strategy = (merge or {}).get('strategy') or 'ours'
     view = plan.View(store)
-    names = [n for n, _k in staging.keys.values()] + [op.name for op in staging.asserts.values()]
+    where = 'transaction %s' % staging.name
+    names = [(n, where) for n, _k in staging.keys.values()] + [(op.name, where) for op in staging.asserts.values()]
     backends = view.paths_for(names)
     with _locks(backends.values(), check_mode):
         failures, _passed = plan.check_asserts(view, list(staging.asserts.values()))

@@ -12,6 +12,7 @@ __metaclass__ = type
 
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import PERSISTENT
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyset import Key
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.store import StoreError
 
 
 class View(object):
@@ -53,14 +54,21 @@ class View(object):
         return out
 
     def paths_for(self, names, recursive=()):
-        """Files that hold `names` (and everything below `recursive`), without reading them."""
+        """Files that hold `names` (and everything below `recursive`), without reading them.
+
+        names/recursive: (KeyName, argument path) pairs; a failure names both."""
         paths = {}
-        for n in names:
-            b = self.backend_of(n)
-            paths[b.path] = b
-        for n in recursive:
-            for b in self.store.backends_covering(n, self.mounts):
+        try:
+            for n, where in names:
+                b = self.backend_of(n)
+                b.check_writable()
                 paths[b.path] = b
+            for n, where in recursive:
+                for b in self.store.backends_covering(n, self.mounts):
+                    b.check_writable()
+                    paths[b.path] = b
+        except StoreError as e:
+            raise StoreError('%s: key %s: %s' % (where, n.canonical, e))
         return paths
 
 

@@ -315,6 +315,9 @@ def legacy_request(mountpoint, keys, warnings=None):
         walk_legacy(req, base, keys, 'keys')
     elif keys is not None:
         req.op(base, 'keys').value = to_value(keys, 'keys', req.warnings)
+    for op in req.ops:
+        if not base.is_below_or_same(op.name):  # R3: legacy tasks stay below their mountpoint
+            raise RequestError('%s: %s is not below the mountpoint %s' % (op.path, op.name.canonical, mountpoint))
     return req
 
 

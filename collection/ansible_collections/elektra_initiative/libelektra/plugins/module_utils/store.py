@@ -42,6 +42,8 @@ class UnsupportedPluginError(StoreError):
 class Backend(object):
     """One file holding the keys of one mountpoint in one namespace."""
 
+    lockable = True
+
     def __init__(self, mountpoint, path, storage='dump', full_names=False, source=None):
         self.mountpoint = mountpoint
         self.path = path

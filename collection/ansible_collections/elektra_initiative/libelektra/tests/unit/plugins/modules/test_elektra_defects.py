@@ -262,6 +262,7 @@ def test_existing_non_dump_mount_is_a_clear_error(host, module):
         f.write(write_dump(ks, 'system:/elektra'))
     r = module({'keys': [{'system:/hosts': {'ipv4': {'a': '1.2.3.4'}}}], 'record': SKIP})
     assert r['failed'] and "storage plugin 'hosts'" in r['msg'] and '/hosts' in r['msg']
+    assert r['msg'].startswith('keys[0].system:/hosts.ipv4.a: key system:/hosts/ipv4/a: ')
 
 
 def test_files_get_libelektra_modes(host, module):
@@ -272,3 +273,26 @@ def test_files_get_libelektra_modes(host, module):
     os.chmod(host.path('system'), 0o640)
     module({'keys': [{'system:/t': {'a': '2'}}], 'record': SKIP})
     assert os.stat(host.path('system')).st_mode & 0o777 == 0o640
+
+
+def test_d18_a_failing_task_undoes_only_the_mounts_it_created(host, module):
+    module({'mount': [{'mountpoint': 'user:/old', 'file': 'old.ecf'}], 'record': SKIP})
+    r = module({'mount': [{'mountpoint': 'user:/old', 'file': 'old.ecf'}, {'mountpoint': 'user:/new', 'file': 'n.ecf'}],
+                'keys': [{'user:/new': {'a': [{'value': 'x'}, {'assert': True}]}}], 'record': SKIP})
+    assert r['failed'] and 'assertion failed' in r['msg']
+    assert [m.name.canonical for m in host.store().mounts()] == ['user:/old']
+
+
+def test_r3_legacy_keys_stay_below_the_mountpoint(host, module):
+    r = module({'mountpoint': 'user:/app', 'keys': {'..': {'escape': 'x'}}})
+    assert r['failed'] and 'not below the mountpoint user:/app' in r['msg'] and host.keys() == {}
+
+
+def test_merge_without_base_undoes_the_recorded_session(host, module):
+    module({'keys': [{'user:/t': {'k': 'deployed'}}], 'record': SKIP})
+    # a local manual change, recorded in the session: deployed -> local
+    module({'keys': [{'user:/t': {'k': 'local'}}], 'record': {'recordAnsible': True}})
+    r = module(tree({'k': 'next'}, merge={'strategy': 'abort'}))
+    assert r['failed'] and r['conflicts'] == ['user:/t/k'] and host.keys()['user:/t/k'][0] == 'local'
+    r = module(tree({'k': 'next'}, merge={'strategy': 'theirs'}))
+    assert host.keys()['user:/t/k'][0] == 'local'
