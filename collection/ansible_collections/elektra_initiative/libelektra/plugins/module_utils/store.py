@@ -89,16 +89,16 @@ class Mount(object):
         base = make_name('system', ('elektra', 'mountpoints', name.canonical))
         self.base = base
         self.file = self._get(('definition', 'path'))
+        # the plugins at get/storage and set/storage; a non-dump one wins (as src/kdb/mountpoints.ts)
+        names = []
+        for phase in ('get', 'set'):
+            ref = self._get(('definition', 'positions', phase, 'storage'))
+            if ref is not None:
+                names.append(self._get(('plugins', ref, 'name')) or '(unknown plugin %s)' % ref)
+        self.storage = '(none)' if not names else ([n for n in names if n != 'dump'] or ['dump'])[0]
         ref = self._get(('definition', 'positions', 'get', 'storage'))
-        plugin = self._get(('plugins', ref, 'name')) if ref else None
-        if plugin is None:
-            names = [k.value for k in config if len(k.name.parts) == len(base.parts) + 3
-                     and k.name.parts[-3] == 'plugins' and k.name.parts[-1] == 'name']
-            names = [n for n in names if n != 'backend' and not n.startswith('resolver')]
-            plugin = 'dump' if names == ['dump'] else (names[0] if names else 'unknown')
-        self.storage = plugin
-        self.full_names = ref is not None and config.has(
-            make_name('system', base.parts + ('plugins', ref, 'config', 'fullname')))
+        self.full_names = config.has(make_name('system', base.parts + ('config', 'fullname'))) or (
+            ref is not None and config.has(make_name('system', base.parts + ('plugins', ref, 'config', 'fullname'))))
 
     def _get(self, rel):
         key = self.config.lookup(make_name('system', self.base.parts + tuple(rel)))
