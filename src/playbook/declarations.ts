@@ -38,17 +38,35 @@ function byName(a: Declaration, b: Declaration): number {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+/** Merges lists that are each in Elektra order. */
+function mergeSorted(lists: Declaration[][]): Declaration[] {
+  const nonEmpty = lists.filter(l => l.length > 0)
+  if (nonEmpty.length <= 1) return nonEmpty[0] ?? []
+  const out: Declaration[] = []
+  const at = nonEmpty.map(() => 0)
+  for (;;) {
+    let best = -1
+    for (let i = 0; i < nonEmpty.length; i++) {
+      const d = (nonEmpty[i] as Declaration[])[at[i] as number]
+      if (d !== undefined && (best === -1 || byName(d, (nonEmpty[best] as Declaration[])[at[best] as number] as Declaration) < 0)) best = i
+    }
+    if (best === -1) return out
+    out.push((nonEmpty[best] as Declaration[])[(at[best] as number)++] as Declaration)
+  }
+}
+
 /**
  * The session's declarations. `assertOld` adds a guard on the old state of every modified and removed
  * key; an explicit session assert of the same key wins.
  */
 export function declarations(session: SessionInput, opts: { assertOld?: boolean } = {}): Declarations {
   const d = session.diff
-  const changes: Declaration[] = []
-  for (const k of d.added) changes.push({ name: k.name, kind: 'set', key: k })
-  for (const k of d.modifiedNew) changes.push({ name: k.name, kind: 'set', key: k })
-  for (const k of d.removed) changes.push({ name: k.name, kind: 'delete', key: null })
-  changes.sort(byName)
+  // the sets are sorted and disjoint: merging keeps Elektra order without a sort
+  const changes = mergeSorted([
+    Array.from(d.added, (k): Declaration => ({ name: k.name, kind: 'set', key: k })),
+    Array.from(d.modifiedNew, (k): Declaration => ({ name: k.name, kind: 'set', key: k })),
+    Array.from(d.removed, (k): Declaration => ({ name: k.name, kind: 'delete', key: null }))
+  ])
 
   const asserts: Declaration[] = []
   const asserted = new Set<string>()

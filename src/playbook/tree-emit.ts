@@ -5,6 +5,7 @@ import type { Key } from '../kdb/key.js'
 import { ASSERT, BASE64, BINARY, DELETED, exportVariable, plainMeta } from '../meta/markers.js'
 import type { Declaration } from './declarations.js'
 import type { KeyTree, TreeNode } from './key-tree.js'
+import type { LineSink } from './line-sink.js'
 import { keyScalar, templateScalar, valueScalar } from './yaml-scalar.js'
 
 /** One item list of a declared key, before YAML: value text (already a YAML scalar) and metadata. */
@@ -15,8 +16,11 @@ export interface KeyBody {
   meta: Array<[string, string]>
 }
 
+const PADS: string[] = []
+
+/** Indentation strings are shared (one per width), not built per line. */
 function spaces(n: number): string {
-  return ' '.repeat(n)
+  return (PADS[n] ??= ' '.repeat(n))
 }
 
 /** Jinja string literal for a default value: Python-style escapes inside single quotes. */
@@ -95,7 +99,7 @@ interface Ctx {
 }
 
 /** Emits the body of a node whose `key:` text ends `out`'s last line; `ind` is that key's column. */
-function emitNode(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
+function emitNode(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): void {
   if (node.decl === null) {
     emitChildren(node, ind + 2, out, ctx)
     return
@@ -103,7 +107,7 @@ function emitNode(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
   const hasChildren = node.children.length > 0
   const kept = ctx.reuse?.body(ctx.ns, ctx.parts, ind, hasChildren) ?? null
   if (kept !== null) {
-    out[out.length - 1] += kept.inline
+    out.appendLast(kept.inline)
     for (const l of kept.lines) out.push(l)
     if (hasChildren) {
       out.push(spaces(ind + 2) + '- keys:')
@@ -114,7 +118,7 @@ function emitNode(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
   const body = declarationBody(node.decl)
   if (body.meta.length === 0 && !hasChildren) {
     // the compact form: a scalar node sets the value (module.md §3.2); `[]` creates a key without one
-    out[out.length - 1] += body.value === null ? ' []' : ' ' + body.value
+    out.appendLast(body.value === null ? ' []' : ' ' + body.value)
     return
   }
   const item = spaces(ind + 2) + '- '
@@ -130,7 +134,7 @@ function emitNode(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
   }
 }
 
-function emitChildren(node: TreeNode, ind: number, out: string[], ctx: Ctx): void {
+function emitChildren(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): void {
   const pad = spaces(ind)
   const reuse = ctx.reuse
   const children = reuse === undefined ? node.children : reuse.order(ctx.ns, ctx.parts, node.children)
@@ -150,7 +154,7 @@ export function rootName(tree: KeyTree): string {
 }
 
 /** The `keys:` list of one task: `- ROOT:` at column `ind`, its tree below. */
-export function emitKeysList(tree: KeyTree, ind: number, out: string[], reuse?: Reuse): void {
+export function emitKeysList(tree: KeyTree, ind: number, out: LineSink, reuse?: Reuse): void {
   out.push(spaces(ind) + '- ' + keyScalar(rootName(tree)) + ':')
   emitNode(tree.root, ind + 2, out, { reuse, ns: tree.namespace, parts: [...tree.rootParts] })
 }

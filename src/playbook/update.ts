@@ -12,6 +12,7 @@ import { modulePair, scalarText } from './module-tasks.js'
 import { emptyOldTree, nameKey, nameKeyOf, readOldTree, type OldEntry, type OldTree } from './old-tree.js'
 import { emitGenerated, GENERATED_TAG } from './playbook-emit.js'
 import { planTasks, type ModuleTask } from './playbook-plan.js'
+import { LineArray } from './line-sink.js'
 import { SourceText } from './source-text.js'
 import { declarationBody, type Reuse } from './tree-emit.js'
 import type { TreeNode } from './key-tree.js'
@@ -345,7 +346,7 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
   const plan = planTasks(a.decls, c.decls, () => transactionName(input.session.diff, input.session.asserts), opts)
 
   const slot = g !== null ? slotOfItem(g, src, file) : slotInPlay(docs, src, file)
-  const out: string[] = []
+  const out = new LineArray()
   const assertHooks = reuseFor(pools.asserts, a.kept, src)
   const changeHooks = reuseFor(pools.changes, c.kept, src)
   const reuse = (task: ModuleTask): Reuse => (task.role === 'asserts' ? assertHooks : changeHooks)
@@ -353,7 +354,7 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
   const lines: string[] = []
   for (let l = 0; l < slot.from; l++) lines.push(src.line(l))
   if (slot.head !== undefined) lines.push(plan.tasks.length > 0 ? slot.head : slot.head + ' []')
-  lines.push(...out)
+  for (const l of out.lines) lines.push(l)
   for (let l = slot.to; l < src.lineCount; l++) lines.push(src.line(l))
   const result = lines.join('\n')
   return {
