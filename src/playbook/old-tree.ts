@@ -65,9 +65,11 @@ export function readOldTree(args: YAMLMap, src: SourceText, into: OldTree, count
     const e: OldEntry = { name, pair, line, col, declared, assert: isAssertNode(value), order: counter.n++ }
     const k = nameKeyOf(name)
     into.entries.set(k, e)
-    for (let i = 0; i <= name.parts.length; i++) {
-      const pk = nameKey(name.namespace, name.parts.slice(0, i))
-      if (!into.firstOrder.has(pk)) into.firstOrder.set(pk, e.order)
+    // entries come in document order: stop at the first prefix an earlier entry already holds
+    for (let i = name.parts.length; i >= 0; i--) {
+      const pk = i === name.parts.length ? k : nameKey(name.namespace, name.parts.slice(0, i))
+      if (into.firstOrder.has(pk)) break
+      into.firstOrder.set(pk, e.order)
     }
   }
   const walk = (base: KeyName, node: unknown): void => {
