@@ -48,6 +48,12 @@ function tokenText(buf: Buffer, i: number): string {
   return buf.toString('latin1', tokStart[i], tokEnd[i])
 }
 
+interface Recent {
+  start: number
+  end: number
+  text: string
+}
+
 /** One read: the input and what every record needs to know. */
 class Reader {
   readonly len: number
@@ -62,6 +68,34 @@ class Reader {
     this.len = buf.length
     this.allUtf8 = isUtf8(buf)
     this.anyNul = buf.indexOf(0) !== -1
+  }
+
+  // the last metakey name and value read: files repeat them (`type` = `string` on every key), and
+  // equal bytes then reuse the string instead of decoding and keeping a copy per key
+  private readonly lastMetaName: Recent = { start: 0, end: -1, text: '' }
+  private readonly lastMetaValue: Recent = { start: 0, end: -1, text: '' }
+
+  /** `last` holds the text of the same bytes as buf[start, end); it is moved there either way. */
+  private repeats(last: Recent, start: number, end: number): boolean {
+    const n = end - start
+    const buf = this.buf
+    let same = n === last.end - last.start && n <= 64
+    for (let j = 0; same && j < n; j++) same = buf[start + j] === buf[last.start + j]
+    last.start = start
+    last.end = end
+    return same
+  }
+
+  metaName(start: number, end: number): string {
+    const last = this.lastMetaName
+    if (!this.repeats(last, start, end)) last.text = metaName(this.text(start, end, 'metakey name', false))
+    return last.text
+  }
+
+  metaValue(start: number, end: number): string {
+    const last = this.lastMetaValue
+    if (!this.repeats(last, start, end)) last.text = this.text(start, end, 'metakey value', true)
+    return last.text
   }
 
   fail(code: DumpErrorCode, offset: number, detail: string): never {
@@ -295,8 +329,7 @@ function readV2(r: Reader, start: number, names: NameReader): KeySet {
       const valueStart = nameEnd + 1
       const valueEnd = r.field(valueStart, vsize, 'metakey value')
       if (cur !== null) {
-        const m = metaName(r.text(pos, nameEnd, 'metakey name', false))
-        setMeta(cur, m, r.text(valueStart, valueEnd, 'metakey value', true))
+        setMeta(cur, r.metaName(pos, nameEnd), r.metaValue(valueStart, valueEnd))
       } else {
         // checked anyway: a file with undecodable text is rejected wherever it is
         r.text(pos, nameEnd, 'metakey name', false)
