@@ -134,6 +134,15 @@ function emitNode(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): void {
   }
 }
 
+/**
+ * A part as the module appends it (keyAddName): `\%`, `\.` and `\..` are only valid escapes at a part
+ * start, and the start of a relative name is none (keys-and-dump.md §2.7), so they get a leading `/`.
+ */
+export function fragment(part: string): string {
+  const esc = escapePart(part)
+  return esc === '\\%' || esc === '\\.' || esc === '\\..' ? '/' + esc : esc
+}
+
 function emitChildren(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): void {
   const pad = spaces(ind)
   const reuse = ctx.reuse
@@ -141,7 +150,7 @@ function emitChildren(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): voi
   for (const child of children) {
     ctx.parts.push(child.part)
     if (reuse !== undefined) for (const l of reuse.above(ctx.ns, ctx.parts, ind)) out.push(l)
-    out.push(pad + keyScalar(escapePart(child.part)) + ':')
+    out.push(pad + keyScalar(fragment(child.part)) + ':')
     emitNode(child, ind, out, ctx)
     ctx.parts.pop()
   }
