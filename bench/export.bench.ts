@@ -28,7 +28,7 @@ export function w3Keys(n: number): Key[] {
 }
 
 /** A root whose user session file holds n added keys. */
-export function w3Root(n: number): { dir: string; vars: Record<string, string> } {
+export function w3Root(n: number): { dir: string; vars: { ELEKTRA_PLAYBOOK_ROOT: string; HOME: string } } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ep-w3-'))
   const vars = { ELEKTRA_PLAYBOOK_ROOT: path.join(dir, 'root'), HOME: path.join(dir, 'home') }
   mkdirSync(vars.ELEKTRA_PLAYBOOK_ROOT)
