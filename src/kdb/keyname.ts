@@ -56,10 +56,6 @@ export class KeyNameError extends Error {
   }
 }
 
-const NS_BY_PREFIX: ReadonlyMap<string, Namespace> = new Map(
-  NAMESPACES.filter(ns => ns !== 'cascading').map(ns => [ns, ns])
-)
-
 const NS_CHAR: Readonly<Record<Namespace, string>> = Object.fromEntries(
   NAMESPACES.map(ns => [ns, String.fromCharCode(NAMESPACE_ORDER[ns])])
 ) as Record<Namespace, string>
@@ -242,6 +238,43 @@ export function escapedParts(k: KeyName): string[] {
 // ---------------------------------------------------------------------------------------------
 // parsing (§2.2, §2.4)
 
+/** The namespace named by `input[0, end)`, without slicing (this runs for every name read). */
+function namespaceAt(input: string, end: number): Namespace | undefined {
+  let ns: Namespace
+  switch (end) {
+    case 3:
+      ns = 'dir'
+      break
+    case 4:
+      switch (input.charCodeAt(0)) {
+        case 0x75:
+          ns = 'user'
+          break
+        case 0x6d:
+          ns = 'meta'
+          break
+        case 0x73:
+          ns = 'spec'
+          break
+        case 0x70:
+          ns = 'proc'
+          break
+        default:
+          return undefined
+      }
+      break
+    case 6:
+      ns = 'system'
+      break
+    case 7:
+      ns = 'default'
+      break
+    default:
+      return undefined
+  }
+  return input.startsWith(ns) ? ns : undefined
+}
+
 function parseUncached(input: string): KeyName | string {
   if (input === '') return 'empty name'
   let i = 0
@@ -256,7 +289,7 @@ function parseUncached(input: string): KeyName | string {
   if (input.charCodeAt(i) === 0x2f) {
     if (i !== 0) return "a key name starts with '/' or a namespace such as 'user:/'"
   } else {
-    const found = NS_BY_PREFIX.get(input.slice(0, i))
+    const found = namespaceAt(input, i)
     if (found === undefined) return `unknown namespace ${JSON.stringify(input.slice(0, i))}`
     if (input.charCodeAt(i + 1) !== 0x2f) return `namespace ${found} must be followed by ':/'`
     ns = found
