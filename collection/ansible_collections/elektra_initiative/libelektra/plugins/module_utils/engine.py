@@ -270,6 +270,12 @@ def apply_keys(req, store, table, result, warnings, check_mode, no_log, keep_ord
     names, recursive = _names(req, store)
     backends = view.paths_for(names, recursive)
     asserts = [op for op in req.ops if op.assert_]
+    if asserts:  # before locking too: a failing assertion must not even create lock directories
+        failures, passed = plan.check_asserts(view, asserts)
+        if failures:
+            result['asserted'] = passed
+            raise _assert_failure(failures, no_log, **result)
+        view = plan.View(store, table)
     with _locks(backends.values(), check_mode):
         failures, passed = plan.check_asserts(view, asserts)
         if asserts:
@@ -335,11 +341,13 @@ def run_transaction(p, req, store, tx, result, warnings, check_mode, no_log):
             failures, passed = plan.check_asserts(view, asserts)
             if asserts:
                 result['asserted'] = passed
-            if failures:
-                raise _assert_failure(failures, no_log)
+            if failures and action != 'commit':
+                # the commit decides: a key that already has the state the transaction gives it passes
+                warnings.append('transaction %s: checked again at commit, does not hold now: %s'
+                                % (name, '; '.join(f.text(no_log) for f in failures)))
             res = plan.compute(view, req, bool(p.get('keepOrder')), None, staging.overlay())
             own = [c for c in res.sorted_changes() if not _same(c.after, view.lookup(c.name))]
-            staging.stage(res.sorted_changes(), asserts)
+            staging.stage(res.states, asserts)
             info['staged_keys'] = len(staging.keys)
             if action != 'commit':
                 _lists(own, result)
@@ -375,8 +383,13 @@ def commit(store, staging, merge, check_mode, no_log):
     where = 'transaction %s' % staging.name
     names = [(n, where) for n, _k in staging.keys.values()] + [(op.name, where) for op in staging.asserts.values()]
     backends = view.paths_for(names)
+    # checked before locking too: a failing assertion must not even create the lock files' directories
+    failures, _passed = plan.check_asserts(view, list(staging.asserts.values()), staging.overlay())
+    if failures:
+        raise _assert_failure(failures, no_log)
+    view = plan.View(store)
     with _locks(backends.values(), check_mode):
-        failures, _passed = plan.check_asserts(view, list(staging.asserts.values()))
+        failures, _passed = plan.check_asserts(view, list(staging.asserts.values()), staging.overlay())
         if failures:
             raise _assert_failure(failures, no_log)
         changes, conflicts = [], []

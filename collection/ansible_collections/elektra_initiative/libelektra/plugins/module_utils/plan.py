@@ -125,11 +125,19 @@ def expand(name, store):
     return out
 
 
-def check_asserts(view, asserts):
-    """R5: each asserted key exists with the listed value and metadata (or is absent with elektra/removed)."""
+def check_asserts(view, asserts, targets=None):
+    """R5: each asserted key exists with the listed value and metadata (or is absent with elektra/removed).
+
+    targets: sort_key -> Key or None, the state a transaction will give the key; a key already in that
+    state passes (re-running an applied playbook whose guards hold the old values is not drift)."""
     failures, passed = [], []
     for op in asserts:
         live = view.lookup(op.name)
+        if targets is not None and op.name.sort_key in targets:
+            target = targets[op.name.sort_key]
+            if (live is None and target is None) or (live is not None and live.equals(target)):
+                passed.append(op.name.canonical)
+                continue
         if op.remove:
             if live is not None:
                 failures.append(AssertFailure(op.name, 'existence', None, live.value))
@@ -153,6 +161,7 @@ def check_asserts(view, asserts):
 class Result(object):
     def __init__(self):
         self.changes = {}  # sort_key -> Change (only keys whose state differs)
+        self.states = {}  # sort_key -> (name, before, after) of every key the task names (targets)
         self.conflicts = []
         self.warnings = []
 
@@ -248,6 +257,7 @@ def compute(view, req, keep_order=False, merge=None, overlay=None):
             new.set_meta('order', str(i + offsets.get(parent.sort_key if parent else None, 1)))
         put(op.name, new)
 
+    res.states = state
     for sk, (name, before, after) in state.items():
         if before is None and after is None:
             continue

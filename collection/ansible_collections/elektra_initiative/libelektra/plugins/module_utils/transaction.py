@@ -103,14 +103,18 @@ class Staging(object):
     def overlay(self):
         return dict((sk, key) for sk, (_n, key) in self.keys.items())
 
-    def stage(self, changes, asserts):
-        for ch in changes:
-            sk = ch.name.sort_key
-            if sk not in self.bases:
-                self.bases[sk] = ch.before
-            self.keys[sk] = (ch.name, ch.after)
+    def stage(self, states, asserts):
+        """states: sort_key -> (name, before, after) of every key a task names. Unchanged keys are kept
+        only when asserted (so far or by this task): the target an assertion may already meet."""
         for op in asserts:
             self.asserts[op.name.sort_key] = op
+        for sk, (name, before, after) in states.items():
+            same = (before is None and after is None) or (before is not None and before.equals(after))
+            if same and sk not in self.asserts and sk not in self.keys:
+                continue
+            if sk not in self.bases:
+                self.bases[sk] = before
+            self.keys[sk] = (name, after)
 
     def to_keyset(self):
         ks = KeySet()

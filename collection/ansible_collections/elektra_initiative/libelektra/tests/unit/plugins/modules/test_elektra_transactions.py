@@ -182,3 +182,32 @@ def test_a_commit_killed_midway_is_rolled_forward_by_the_next_run(host, module):
     assert host.keys('system') == {'system:/app/s': ('1', {})}
     assert host.keys('user')['user:/app/u'] == ('1', {})
     assert os.listdir(staging_dir(host)) == []
+
+
+def guarded_playbook(module):
+    """--assert-old shape: guards of the old values first, then the changes, one transaction."""
+    return [
+        module(tx('create', 'user', {'a': [{'value': '1'}, {'assert': True}],
+                                     'old': [{'value': 'x'}, {'assert': True}]}, name='g')),
+        module(tx('commit', 'user', {'a': '2', 'old': [{'remove': True}]}, name='g')),
+    ]
+
+
+def test_guards_of_old_values_pass_again_once_applied(host, module):
+    module({'keys': [{'user:/app': {'a': '1', 'old': 'x'}}], 'record': SKIP})
+    first = guarded_playbook(module)
+    assert [r.get('failed', False) for r in first] == [False, False] and first[1]['changed']
+    assert host.keys() == {'user:/app/a': ('2', {})}
+    again = guarded_playbook(module)
+    assert [r.get('failed', False) for r in again] == [False, False]
+    assert [r['changed'] for r in again] == [False, False]
+    assert any('checked again at commit' in w for w in again[0]['warnings'])
+
+
+def test_guards_fail_on_a_drifted_host(host, module):
+    module({'keys': [{'user:/app': {'a': 'drifted', 'old': 'x'}}], 'record': SKIP})
+    before = host.snapshot()
+    r = guarded_playbook(module)
+    assert r[1]['failed'] and "user:/app/a: value expected '1', found 'drifted'" in r[1]['msg']
+    assert host.keys() == {'user:/app/a': ('drifted', {}), 'user:/app/old': ('x', {})}
+    assert dict((p, v) for p, v in host.snapshot().items() if p in before) == before
