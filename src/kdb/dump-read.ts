@@ -229,7 +229,7 @@ class NameReader {
         canonical: this.canonicalBase + rel,
         namespace: this.parent.namespace,
         parts: this.parent.parts.length === 0 ? parts : this.parent.parts.concat(parts),
-        sortKey: this.sortBase + rel.replaceAll('/', '\0') + '\0'
+        sortKey: this.sortBase + parts.join('\0') + '\0'
       }
     }
     return keyNameOrNull(this.prefix + rel)
