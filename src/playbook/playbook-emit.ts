@@ -9,11 +9,19 @@ import { keyScalar, quoted } from './yaml-scalar.js'
 /** The tag that marks tasks this tool generated; `export --update` rewrites exactly those. */
 export const GENERATED_TAG = 'elektra-playbook'
 
+/** Optional hooks of the emitters: kept text (in-place update) and a tick per declared key (progress). */
+export interface EmitHooks {
+  reuse?: (task: ModuleTask) => Reuse | undefined
+  tick?: () => void
+}
+
 export interface EmitOptions {
   /** the play's `hosts:` pattern */
   hosts?: string
   /** the play's name */
   playName?: string
+  /** called now and then while writing: keys written so far, keys in all */
+  onProgress?: (done: number, total: number) => void
 }
 
 export const DEFAULT_PLAY_NAME = 'Apply recorded Elektra changes'
@@ -45,7 +53,7 @@ export function emitModuleTask(
   c: number,
   out: LineSink,
   tagged: boolean,
-  reuse?: (task: ModuleTask) => Reuse | undefined
+  hooks: EmitHooks = {}
 ): void {
   out.push(spaces(c) + '- name: ' + textScalar(task.title))
   if (tagged) emitTag(c + 2, out)
@@ -56,8 +64,8 @@ export function emitModuleTask(
   out.push(a + 'record: {skip: true}')
   if (task.chdir !== undefined) out.push(a + 'chdir: ' + quoted(task.chdir))
   out.push(a + 'keys:')
-  const r = reuse?.(task)
-  for (const tree of task.trees) emitKeysList(tree, c + 6, out, r)
+  const r = hooks.reuse?.(task)
+  for (const tree of task.trees) emitKeysList(tree, c + 6, out, r, hooks.tick)
 }
 
 function emitTag(c: number, out: LineSink): void {
@@ -69,18 +77,18 @@ export function emitGenerated(
   plan: PlaybookPlan,
   c: number,
   out: LineSink,
-  reuse?: (task: ModuleTask) => Reuse | undefined
+  hooks: EmitHooks = {}
 ): void {
   const tx = plan.transaction
   if (tx === null) {
-    for (const t of plan.tasks) emitModuleTask(t, null, c, out, true, reuse)
+    for (const t of plan.tasks) emitModuleTask(t, null, c, out, true, hooks)
     return
   }
   const p = spaces(c + 2)
   out.push(spaces(c) + '- name: ' + textScalar(`Apply Elektra transaction ${tx}`))
   emitTag(c + 2, out)
   out.push(p + 'block:')
-  for (const t of plan.tasks) emitModuleTask(t, tx, c + 4, out, false, reuse)
+  for (const t of plan.tasks) emitModuleTask(t, tx, c + 4, out, false, hooks)
   out.push(p + 'rescue:')
   const r = spaces(c + 4)
   out.push(
@@ -94,6 +102,16 @@ export function emitGenerated(
   )
 }
 
+function progressTicker(plan: PlaybookPlan, report?: (done: number, total: number) => void): (() => void) | undefined {
+  const total = plan.asserts.length + plan.changes.length
+  // only long exports report
+  if (report === undefined || total < 10_000) return undefined
+  let done = 0
+  return () => {
+    if (++done % 10_000 === 0 || done === total) report(done, total)
+  }
+}
+
 /** The whole playbook: one play, the generated tasks (or `tasks: []` for an empty session). */
 export function emitPlaybook(plan: PlaybookPlan, opts: EmitOptions = {}): string {
   const out = new TextSink()
@@ -104,7 +122,7 @@ export function emitPlaybook(plan: PlaybookPlan, opts: EmitOptions = {}): string
   if (plan.tasks.length === 0) out.push('  tasks: []')
   else {
     out.push('  tasks:')
-    emitGenerated(plan, 4, out)
+    emitGenerated(plan, 4, out, { tick: progressTicker(plan, opts.onProgress) })
   }
   return out.text()
 }

@@ -93,6 +93,7 @@ export interface Reuse {
 
 interface Ctx {
   reuse: Reuse | undefined
+  tick: (() => void) | undefined
   ns: string
   /** parts of the node being written (mutated as a stack) */
   parts: string[]
@@ -104,6 +105,7 @@ function emitNode(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): void {
     emitChildren(node, ind + 2, out, ctx)
     return
   }
+  ctx.tick?.()
   const hasChildren = node.children.length > 0
   const kept = ctx.reuse?.body(ctx.ns, ctx.parts, ind, hasChildren) ?? null
   if (kept !== null) {
@@ -163,7 +165,7 @@ export function rootName(tree: KeyTree): string {
 }
 
 /** The `keys:` list of one task: `- ROOT:` at column `ind`, its tree below. */
-export function emitKeysList(tree: KeyTree, ind: number, out: LineSink, reuse?: Reuse): void {
+export function emitKeysList(tree: KeyTree, ind: number, out: LineSink, reuse?: Reuse, tick?: () => void): void {
   out.push(spaces(ind) + '- ' + keyScalar(rootName(tree)) + ':')
-  emitNode(tree.root, ind + 2, out, { reuse, ns: tree.namespace, parts: [...tree.rootParts] })
+  emitNode(tree.root, ind + 2, out, { reuse, tick, ns: tree.namespace, parts: [...tree.rootParts] })
 }

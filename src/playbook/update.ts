@@ -350,7 +350,7 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
   const assertHooks = reuseFor(pools.asserts, a.kept, src)
   const changeHooks = reuseFor(pools.changes, c.kept, src)
   const reuse = (task: ModuleTask): Reuse => (task.role === 'asserts' ? assertHooks : changeHooks)
-  if (plan.tasks.length > 0) emitGenerated(plan, slot.col, out, reuse)
+  if (plan.tasks.length > 0) emitGenerated(plan, slot.col, out, { reuse })
   const lines: string[] = []
   for (let l = 0; l < slot.from; l++) lines.push(src.line(l))
   if (slot.head !== undefined) lines.push(plan.tasks.length > 0 ? slot.head : slot.head + ' []')

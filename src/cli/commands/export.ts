@@ -12,6 +12,7 @@ import { isCurrentSessionFile, parseSessionArg, readSessionFiles } from '../../r
 import type { Session } from '../../recorder/session-store.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
+import { ttyProgress } from '../progress.js'
 
 export interface ExportCliOptions {
   format: string
@@ -46,7 +47,8 @@ export const EXPORT_FORMATS: Record<string, ExportFormat> = {
       assertOld: opts.assertOld,
       transaction: opts.transaction,
       hosts: opts.hosts,
-      warn
+      warn,
+      onProgress: ttyProgress('export')
     }),
   commands: ({ session, opts, warn }) => exportCommands(session, { kdb: opts.kdb, warn }),
   json: ({ session, parent }) => ({
