@@ -1,10 +1,15 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Key } from '../src/kdb/key.js'
+import { keyNameFromParts } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 import {
+  SECTION_NAMES,
+  SECTIONS,
   emptyStoredSession,
   fromStorage,
   sessionRoot,
+  storageNameOf,
   toStorage,
   type StoredSession
 } from '../src/recorder/session-layout.js'
@@ -74,5 +79,30 @@ describe('session layout (libelektra 0.11, recording.md §4.1)', () => {
   it('reads nothing of another namespace from a file', () => {
     const ks = new KeySet([Key.create('system:/elektra/record/session/diff/added/x', '1')])
     expect(fromStorage('user', ks).added.size).toBe(0)
+  })
+
+  it('renames by slicing exactly as escaping and parsing would (property)', () => {
+    const part = fc.string({ unit: 'binary', maxLength: 6 }).filter(p => !p.includes('\0'))
+    fc.assert(
+      fc.property(
+        fc.constantFrom('spec', 'dir', 'user', 'system' as const),
+        // [''] is `ns:/%`, the same key as the root (upstream #3902): it comes back spelled `ns:/`
+        fc.array(part, { maxLength: 4 }).filter(p => !(p.length === 1 && p[0] === '')),
+        fc.constantFrom(...SECTION_NAMES),
+        (ns, parts, section) => {
+          const name = keyNameFromParts(ns, parts)
+          const stored = storageNameOf(section, name)
+          const want = keyNameFromParts(ns, ['elektra', 'record', 'session', ...SECTIONS[section], ...name.parts])
+          expect({ ...stored, parts: [...stored.parts] }).toEqual({ ...want, parts: [...want.parts] })
+          const s = emptyStoredSession()
+          s[section].add(new Key(name, 'v'))
+          const back = fromStorage(ns, toStorage(ns, s))[section].toArray()
+          expect(back.map(k => [k.name.canonical, k.name.sortKey, [...k.name.parts]])).toEqual([
+            [name.canonical, name.sortKey, [...name.parts]]
+          ])
+        }
+      ),
+      { numRuns: 300 }
+    )
   })
 })

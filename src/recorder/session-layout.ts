@@ -1,7 +1,7 @@
 // The session's persistent layout as libelektra 0.11 stores it (recording.md §4.1): per namespace, the
 // keys below `<ns>:/elektra/record/session`, mounted from that namespace's `record-session.cfg`.
 import { Key } from '../kdb/key.js'
-import { keyNameFromParts, type KeyName, type Namespace } from '../kdb/keyname.js'
+import { keyNameFromParts, rootOf, type KeyName, type Namespace } from '../kdb/keyname.js'
 import { KeySet } from '../kdb/keyset.js'
 import type { FileNamespace } from '../kdb/paths.js'
 
@@ -19,13 +19,18 @@ export const SECTIONS = {
 
 export type SectionName = keyof typeof SECTIONS
 
+/** In the order of their storage names (`assert` < `diff/added` < `diff/modified/new` < …/old < …). */
 export const SECTION_NAMES: readonly SectionName[] = [
+  'asserts',
   'added',
-  'modifiedOld',
   'modifiedNew',
-  'removed',
-  'asserts'
+  'modifiedOld',
+  'removed'
 ]
+
+const SECTION_PREFIX: Record<SectionName, string> = Object.fromEntries(
+  SECTION_NAMES.map(sec => [sec, [...SESSION_ROOT_PARTS, ...SECTIONS[sec]].join('/')])
+) as Record<SectionName, string>
 
 /**
  * Our own bookkeeping beside libelektra's sections (libelektra reads only below `diff/…`, so it
@@ -69,9 +74,42 @@ function storageName(ns: Namespace, section: readonly string[], parts: readonly 
   return keyNameFromParts(ns, [...SESSION_ROOT_PARTS, ...section, ...parts])
 }
 
+// Renaming between `<ns>:/<path>` and `<ns>:/elektra/record/session/<section>/<path>` is the hot loop of
+// reading and writing a session (100 000 keys). Both names share the path's canonical spelling, parts
+// and unescaped bytes, so the new KeyName is built by string slicing from the documented KeyName
+// fields (keys-and-dump.md §2.6: sortKey = namespace byte, 0, parts each ended by 0; a root is ns 0 0)
+// instead of escaping and parsing every name again.
+const SECTION_PARTS = Object.fromEntries(
+  SECTION_NAMES.map(sec => [sec, [...SESSION_ROOT_PARTS, ...SECTIONS[sec]]])
+) as unknown as Record<SectionName, readonly string[]>
+const SECTION_BYTES: Record<SectionName, string> = Object.fromEntries(
+  SECTION_NAMES.map(sec => [sec, '\0' + SECTION_PARTS[sec].join('\0') + '\0'])
+) as Record<SectionName, string>
+
 /** The storage name of key `name` in `section`: `user:/a` added → `user:/elektra/record/session/diff/added/a`. */
 export function storageNameOf(section: SectionName, name: KeyName): KeyName {
-  return storageName(name.namespace, SECTIONS[section], name.parts)
+  const ns = name.namespace
+  const root = name.parts.length === 0
+  const path = name.canonical.slice(ns.length + 2)
+  return {
+    canonical: `${ns}:/${SECTION_PREFIX[section]}${root ? '' : '/' + path}`,
+    namespace: ns,
+    parts: root ? SECTION_PARTS[section] : [...SECTION_PARTS[section], ...name.parts],
+    sortKey: name.sortKey[0] + SECTION_BYTES[section] + (root ? '' : name.sortKey.slice(2))
+  }
+}
+
+/** The inverse of storageNameOf for a name known to lie at or below `section`'s key. */
+function sessionNameOf(section: SectionName, stored: KeyName): KeyName {
+  const ns = stored.namespace
+  const depth = SECTION_PARTS[section].length
+  if (stored.parts.length === depth) return rootOf(ns)
+  return {
+    canonical: `${ns}:/${stored.canonical.slice(ns.length + 2 + SECTION_PREFIX[section].length + 1)}`,
+    namespace: ns,
+    parts: stored.parts.slice(depth),
+    sortKey: stored.sortKey[0] + '\0' + stored.sortKey.slice(SECTION_BYTES[section].length + 1)
+  }
 }
 
 /**
@@ -80,17 +118,15 @@ export function storageNameOf(section: SectionName, name: KeyName): KeyName {
  */
 export function toStorage(ns: FileNamespace, s: StoredSession): KeySet {
   const out = new KeySet()
-  for (const section of SECTION_NAMES) {
-    for (const k of s[section]) {
-      if (k.name.namespace !== ns) continue
-      const stored = k.withName(storageNameOf(section, k.name))
-      // a shared metakey refers to a key name of the original set, which does not exist here
-      stored.metaShared = undefined
-      out.add(stored)
-    }
-  }
   if (s.journalMark !== null)
     out.add(new Key(storageName(ns, BOOKKEEPING.journal, []), s.journalMark))
+  // sections and keys in storage order, so every add is an append
+  for (const section of SECTION_NAMES) {
+    for (const k of s[section].below(rootOf(ns), { self: true })) {
+      // a shared metakey refers to a key name of the original set, which does not exist here
+      out.add(new Key(storageNameOf(section, k.name), k.value, k.meta))
+    }
+  }
   if (s.warnings > 0) out.add(new Key(storageName(ns, BOOKKEEPING.warnings, []), String(s.warnings)))
   return out
 }
@@ -124,11 +160,8 @@ export function fromStorage(ns: FileNamespace, ks: Iterable<Key>): StoredSession
     for (const section of SECTION_NAMES) {
       const prefix = SECTIONS[section]
       if (!startsWith(parts, prefix, base)) continue
-      // diff/modified itself (no old/new below it) is no entry
-      const rest = parts.slice(base + prefix.length)
-      const renamed = k.withName(keyNameFromParts(ns, rest))
-      renamed.metaShared = undefined
-      s[section].add(renamed)
+      // the keys were just read for this: share value and metadata instead of copying them
+      s[section].add(new Key(sessionNameOf(section, k.name), k.value, k.meta))
       break
     }
   }

@@ -75,6 +75,13 @@ export function isNeverRecorded(name: KeyName): boolean {
   return name.namespace === 'system' && (p[1] === 'modules' || p[1] === 'version')
 }
 
+/** The file namespaces among `names` (which session files an edit of them touches). */
+export function namespacesOf(names: Iterable<KeyName>): FileNamespace[] {
+  const out = new Set<FileNamespace>()
+  for (const n of names) if (FILE_NAMESPACES.includes(n.namespace as FileNamespace)) out.add(n.namespace as FileNamespace)
+  return [...out]
+}
+
 /** Keeps the keys of `part` that a session with this parent records (Q2: always filtered; Q9). */
 export function filterPart(part: Diff, parent: KeyName | null): Diff {
   const inScope = scopeTest(parent)
@@ -121,6 +128,8 @@ export class SessionStore {
   readonly lockTarget: LockTarget
   private readonly opts: SessionStoreOptions
   private active: { identity: FileIdentity; parent: KeyName | null } | null = null
+  /** per session read from the files: each file's merge-warning count, written back unchanged */
+  private readonly warningCounts = new WeakMap<Session, Map<FileNamespace, number>>()
 
   constructor(env: KdbEnv, store: Store, opts: SessionStoreOptions = {}) {
     this.env = env
@@ -355,8 +364,11 @@ export class SessionStore {
   /** Reads the four session files (call fold first so the journal is in them). */
   async readFiles(parent: KeyName | null = null): Promise<Session> {
     const session = emptySession(parent)
+    const byNs = new Map<FileNamespace, number>()
+    this.warningCounts.set(session, byNs)
     for (const ns of FILE_NAMESPACES) {
       const s = await readSessionFile(this.sessionFile(ns), ns)
+      byNs.set(ns, s.warnings)
       session.diff.added.addAll(s.added)
       session.diff.modifiedOld.addAll(s.modifiedOld)
       session.diff.modifiedNew.addAll(s.modifiedNew)
@@ -367,20 +379,21 @@ export class SessionStore {
     return session
   }
 
-  /** Writes the whole session into the four files (after a fold: the journal is empty). */
-  async writeFiles(session: Session): Promise<void> {
-    for (const ns of FILE_NAMESPACES) {
-      const file = this.sessionFile(ns)
+  /**
+   * Writes the session into the session files of `namespaces` (default: all four) — after a fold, so
+   * the journal is empty. Commands pass the namespaces they changed: the other files stay untouched.
+   */
+  async writeFiles(session: Session, namespaces: Iterable<FileNamespace> = FILE_NAMESPACES): Promise<void> {
+    const byNs = this.warningCounts.get(session)
+    for (const ns of new Set(namespaces)) {
       const stored: StoredSession = {
         ...sessionParts(session.diff),
         asserts: session.asserts,
         journalMark: null,
-        // the total is kept in the system file
-        warnings: ns === 'system' ? session.warnings : 0
+        // each file keeps its own count; a session not read from the files keeps its total in system
+        warnings: byNs !== undefined ? (byNs.get(ns) ?? 0) : ns === 'system' ? session.warnings : 0
       }
-      const old = await readSessionFile(file, ns)
-      if (sameStored(ns, old, stored)) continue
-      await writeSessionFile(file, ns, stored)
+      await writeSessionFile(this.sessionFile(ns), ns, stored)
     }
   }
 
@@ -429,15 +442,4 @@ async function writeSessionFile(file: string, ns: FileNamespace, s: StoredSessio
   const ks = toStorage(ns, s)
   const data = ks.size === 0 ? null : writeDump(ks, sessionRoot(ns))
   await atomicWrite(file, data, { fileMode: newFileMode(ns), dirMode: newDirMode(ns) })
-}
-
-function sameStored(ns: FileNamespace, a: StoredSession, b: StoredSession): boolean {
-  const x = toStorage(ns, a)
-  const y = toStorage(ns, b)
-  if (x.size !== y.size) return false
-  const ya = y.toArray()
-  return x.toArray().every((k, i) => {
-    const o = ya[i] as Key
-    return k.name.sortKey === o.name.sortKey && k.equals(o)
-  })
 }

@@ -4,6 +4,7 @@ import { parseKeyName, type KeyName } from '../../kdb/keyname.js'
 import { isFileNamespace } from '../../kdb/paths.js'
 import { DELETED } from '../../meta/markers.js'
 import type { Recorder } from '../recorder.js'
+import { namespacesOf } from '../session-store.js'
 import { RecordCommandError } from './command-error.js'
 
 export interface AssertResult {
@@ -37,7 +38,7 @@ export async function assertKey(
       } else assert = current.clone()
     }
     session.asserts.add(assert)
-    await s.writeFiles(session)
+    await s.writeFiles(session, namespacesOf([name]))
     return { assert, absent }
   })
 }

@@ -4,6 +4,7 @@ import type { KeySet } from '../../kdb/keyset.js'
 import { removeKey, removeSameOrBelow } from '../diff-ops.js'
 import type { Recorder } from '../recorder.js'
 import { scopeTest } from '../scope.js'
+import { namespacesOf } from '../session-store.js'
 
 export interface RemoveResult {
   /** names dropped from the diff or the asserts, in order; empty: "not in session" */
@@ -19,12 +20,13 @@ export async function removeFromSession(
   const s = rec.session
   return s.withRecordLock(async () => {
     const { session } = await s.load()
-    const gone = new Map<string, string>()
+    const gone = new Map<string, KeyName>()
     const dropped = opts.recursive ? removeSameOrBelow(session.diff, name) : removeKey(session.diff, name)
-    for (const n of dropped) gone.set(n.sortKey, n.canonical)
-    for (const n of dropAsserts(session.asserts, name, opts.recursive === true)) gone.set(n.sortKey, n.canonical)
-    if (gone.size > 0) await s.writeFiles(session)
-    return { removed: [...gone.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(e => e[1]) }
+    for (const n of dropped) gone.set(n.sortKey, n)
+    for (const n of dropAsserts(session.asserts, name, opts.recursive === true)) gone.set(n.sortKey, n)
+    const names = [...gone.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(e => e[1])
+    if (names.length > 0) await s.writeFiles(session, namespacesOf(names))
+    return { removed: names.map(n => n.canonical) }
   })
 }
 

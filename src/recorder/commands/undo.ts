@@ -4,6 +4,7 @@ import { parseKeyName, type KeyName } from '../../kdb/keyname.js'
 import { cut, undoConflicts, undoDiff, type UndoConflict } from '../diff-ops.js'
 import { isEmpty } from '../diff-model.js'
 import type { Recorder } from '../recorder.js'
+import { namespacesOf } from '../session-store.js'
 import { RecordCommandError } from './command-error.js'
 
 export interface UndoResult {
@@ -49,10 +50,10 @@ export async function undoRecorded(
     })
     // the undo itself is not recorded: what it wrote is the state the session now starts from
     if (parent !== null) await s.markWritten(res.written)
-    await s.writeFiles(session)
-    const undone = new Map<string, string>()
-    for (const set of [part.added, part.modifiedNew, part.removed])
-      for (const k of set) undone.set(k.name.sortKey, k.name.canonical)
-    return { undone: [...undone.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(e => e[1]), forced }
+    const undone = new Map<string, KeyName>()
+    for (const set of [part.added, part.modifiedNew, part.removed]) for (const k of set) undone.set(k.name.sortKey, k.name)
+    const names = [...undone.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(e => e[1])
+    await s.writeFiles(session, namespacesOf(names))
+    return { undone: names.map(n => n.canonical), forced }
   })
 }
