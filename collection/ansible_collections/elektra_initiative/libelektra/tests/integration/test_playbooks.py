@@ -138,7 +138,8 @@ class Runner(object):
                     ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_PYTHON_INTERPRETER='/usr/bin/python3',
                     ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
                     ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS='2000')
-        full.pop('ELEKTRA_PLAYBOOK_ROOT', None)
+        # never the machine's own /etc/kdb: the module inherits this with connection local
+        full['ELEKTRA_PLAYBOOK_ROOT'] = self.host.root
         full.update(env)
         proc = subprocess.run(['ansible-playbook', '-i', 'localhost,', path] + list(args), env=full,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
