@@ -12,7 +12,7 @@ const usage = `usage: npm run molecule -- <command> [options]
 commands:
   test      run the test sequence (dependency, create, prepare, converge, idempotence, verify, destroy)
   list      list the scenarios
-  create | prepare | converge | idempotence | verify | destroy
+  create | prepare | converge | idempotence | side_effect | verify | destroy
             one step, keeping hosts and state in .tmp/molecule/<scenario> until destroy
 
 options:
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     for (const name of listScenarios(resolve(projectDir, 'molecule'))) console.log(name)
     return 0
   }
-  const single = ['dependency', 'create', 'prepare', 'converge', 'idempotence', 'verify', 'destroy']
+  const single = ['dependency', 'create', 'prepare', 'converge', 'idempotence', 'side_effect', 'verify', 'destroy']
   if ((command !== 'test' && !single.includes(command ?? '')) || positionals.length > 1) {
     process.stderr.write(usage)
     return 2

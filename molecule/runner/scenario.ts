@@ -90,9 +90,13 @@ export function loadScenario(
   return { name, dir, file, config }
 }
 
+// molecule runs these only when provisioner.playbooks names them
+const onlyWhenConfigured = new Set(['side_effect', 'cleanup'])
+
 // the playbook of a step: provisioner.playbooks.<step> (relative to the scenario) or <step>.yml
 export function playbookPath(scenario: Scenario, step: string): string | undefined {
   const configured = scenario.config.provisioner?.playbooks?.[step]
+  if (configured === undefined && onlyWhenConfigured.has(step)) return undefined
   const path = configured !== undefined ? resolve(scenario.dir, configured) : join(scenario.dir, `${step}.yml`)
   return existsSync(path) ? path : undefined
 }
