@@ -14,7 +14,9 @@ const parent = parseKeyName('user:/bench')
 function w1(n: number): KeySet {
   const ks = new KeySet()
   for (let i = 0; i < n; i++) {
-    const name = parseKeyName(`user:/bench/app${i % 100}/section${Math.floor(i / 100) % 100}/key${i}`)
+    const name = parseKeyName(
+      `user:/bench/app${i % 100}/section${Math.floor(i / 100) % 100}/key${i}`
+    )
     ks.add(new Key(name, `v${i}`, new Map([['type', 'string']])))
   }
   return ks
@@ -51,18 +53,47 @@ function row(n: number, mb: string, what: string, t: Times): string {
   return `| ${n} | ${mb} | ${what} | ${minMedian(t.wall)} | ${minMedian(t.cpu)} |`
 }
 
-console.log(`node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg().map(x => x.toFixed(1)).join(' ')}`)
-console.log('| n | file MB | operation | wall min / median ms | cpu min / median ms |')
+console.log(
+  `node ${process.version}, ${os.cpus().length} cores, load ${os
+    .loadavg()
+    .map(x => x.toFixed(1))
+    .join(' ')}`
+)
+console.log(
+  '| n | file MB | operation | wall min / median ms | cpu min / median ms |'
+)
 console.log('|---|---|---|---|---|')
 for (const n of [1_000, 10_000, 100_000]) {
   const ks = w1(n)
   const bytes = writeDump(ks, parent)
   const back = readDump(bytes, parent)
-  if (back.size !== n || Buffer.compare(writeDump(back, parent), bytes) !== 0) throw new Error('round trip failed')
+  if (back.size !== n || Buffer.compare(writeDump(back, parent), bytes) !== 0)
+    throw new Error('round trip failed')
   const mb = (bytes.length / 1e6).toFixed(2)
-  console.log(row(n, mb, 'writeDump', time(() => writeDump(ks, parent))))
+  console.log(
+    row(
+      n,
+      mb,
+      'writeDump',
+      time(() => writeDump(ks, parent))
+    )
+  )
   // a different mountpoint per run makes every name new to the name cache, as in a fresh process
-  const parents = Array.from({ length: RUNS + 1 }, (_, r) => parseKeyName(`user:/bench${r + 1}`))
-  console.log(row(n, mb, 'readDump', time(r => readDump(bytes, parents[r + 1] as typeof parent))))
+  const parents = Array.from({ length: RUNS + 1 }, (_, r) =>
+    parseKeyName(`user:/bench${r + 1}`)
+  )
+  console.log(
+    row(
+      n,
+      mb,
+      'readDump',
+      time(r => readDump(bytes, parents[r + 1] as typeof parent))
+    )
+  )
 }
-console.log(`load after: ${os.loadavg().map(x => x.toFixed(1)).join(' ')}`)
+console.log(
+  `load after: ${os
+    .loadavg()
+    .map(x => x.toFixed(1))
+    .join(' ')}`
+)

@@ -10,7 +10,8 @@ import { parseKeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 
 // lone surrogates cannot be UTF-8 encoded, so they are not valid names or values
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 const parent = parseKeyName('user:/tests/dump')
 
@@ -18,7 +19,12 @@ const parent = parseKeyName('user:/tests/dump')
 function sample(): { ks: KeySet; bytes: Uint8Array } {
   const ks = new KeySet()
   ks.add(Key.create('user:/tests/dump', 'root', { comment: 'line 1\nline 2' }))
-  ks.add(Key.create('user:/tests/dump/a', '$end\n$key string 1 1\n', { type: 'string', order: '1' }))
+  ks.add(
+    Key.create('user:/tests/dump/a', '$end\n$key string 1 1\n', {
+      type: 'string',
+      order: '1'
+    })
+  )
   ks.add(Key.create('user:/tests/dump/b\\/c', new Uint8Array([0, 10, 255, 36])))
   ks.add(Key.create('user:/tests/dump/ü/#_10', 'Grüße €', { type: 'string' }))
   const shared = Key.create('user:/tests/dump/z', '', { order: '1' })
@@ -73,14 +79,35 @@ describe('truncated files', () => {
   it('random cuts of random files behave the same way', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.string({ maxLength: 5 }), fc.string({ maxLength: 8 }), fc.boolean()), { maxLength: 8 }),
+        fc.array(
+          fc.tuple(
+            fc.string({ maxLength: 5 }),
+            fc.string({ maxLength: 8 }),
+            fc.boolean()
+          ),
+          { maxLength: 8 }
+        ),
         fc.nat(),
         (entries, at) => {
           const ks = new KeySet()
           for (const [rel, v, withMeta] of entries) {
-            if (rel.includes('\0') || v.includes('\0') || LONE_SURROGATE.test(rel) || LONE_SURROGATE.test(v)) continue
-            const k = Key.create(parseKeyName('user:/tests/dump'), v, withMeta ? { type: v } : {})
-            ks.add(k.withName(`user:/tests/dump/${rel.replace(/[\\/]/g, '\\$&').replace(/^(%|\.\.?)$/, '\\$1')}`))
+            if (
+              rel.includes('\0') ||
+              v.includes('\0') ||
+              LONE_SURROGATE.test(rel) ||
+              LONE_SURROGATE.test(v)
+            )
+              continue
+            const k = Key.create(
+              parseKeyName('user:/tests/dump'),
+              v,
+              withMeta ? { type: v } : {}
+            )
+            ks.add(
+              k.withName(
+                `user:/tests/dump/${rel.replace(/[\\/]/g, '\\$&').replace(/^(%|\.\.?)$/, '\\$1')}`
+              )
+            )
           }
           const bytes = writeDump(ks, parent)
           const r = readOrError(bytes.subarray(0, at % (bytes.length + 1)))
@@ -96,16 +123,28 @@ describe('corrupted files', () => {
   it('flipped or inserted bytes give a key set or a DumpError, nothing else', () => {
     const { bytes } = sample()
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()), { minLength: 1, maxLength: 4 }), edits => {
-        let b = Buffer.from(bytes)
-        for (const [at, byte, insert] of edits) {
-          const i = at % (b.length + 1)
-          b = insert ? Buffer.concat([b.subarray(0, i), Buffer.from([byte]), b.subarray(i)]) : Buffer.from(b)
-          if (!insert && i < b.length) b[i] = byte
+      fc.property(
+        fc.array(
+          fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()),
+          { minLength: 1, maxLength: 4 }
+        ),
+        edits => {
+          let b = Buffer.from(bytes)
+          for (const [at, byte, insert] of edits) {
+            const i = at % (b.length + 1)
+            b = insert
+              ? Buffer.concat([
+                  b.subarray(0, i),
+                  Buffer.from([byte]),
+                  b.subarray(i)
+                ])
+              : Buffer.from(b)
+            if (!insert && i < b.length) b[i] = byte
+          }
+          const r = readOrError(b)
+          if (!(r instanceof DumpError)) expect(r).toBeInstanceOf(KeySet)
         }
-        const r = readOrError(b)
-        if (!(r instanceof DumpError)) expect(r).toBeInstanceOf(KeySet)
-      }),
+      ),
       { numRuns: 500 }
     )
   })

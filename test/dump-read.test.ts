@@ -7,7 +7,10 @@ import { parseKeyName } from '../src/kdb/keyname.js'
 
 const parent = parseKeyName('user:/tests/dump')
 const v2 = (...parts: Array<string | Buffer>): Buffer =>
-  Buffer.concat([Buffer.from('kdbOpen 2\n'), ...parts.map(p => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))])
+  Buffer.concat([
+    Buffer.from('kdbOpen 2\n'),
+    ...parts.map(p => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))
+  ])
 
 function failure(bytes: Uint8Array): DumpError {
   try {
@@ -21,23 +24,83 @@ function failure(bytes: Uint8Array): DumpError {
 
 describe('readDump errors', () => {
   const cases: Array<[string, Buffer, DumpErrorCode, number]> = [
-    ['a size that is not a number', v2('$key string x 1\na\nb\n'), 'bad-size', 22],
+    [
+      'a size that is not a number',
+      v2('$key string x 1\na\nb\n'),
+      'bad-size',
+      22
+    ],
     ['a negative size', v2('$meta -1 0\n'), 'bad-size', 16],
     ['a missing size', v2('$key string 1\na\nb\n'), 'bad-size', 10],
     ['a missing type', v2('$key\n'), 'unknown-type', 10],
-    ['text after the sizes', v2('$key string 1 1 x\na\nb\n'), 'expected-newline', 26],
+    [
+      'text after the sizes',
+      v2('$key string 1 1 x\na\nb\n'),
+      'expected-newline',
+      26
+    ],
     ['text after $end', v2('$end now\n'), 'expected-newline', 15],
-    ['a command without $', v2('key string 1 1\na\nb\n'), 'unknown-command', 10],
-    ['a name that is not UTF-8', v2('$key string 2 1\n', Buffer.from([0xc3, 0x28]), '\nb\n'), 'bad-utf8', 26],
-    ['a value that is not UTF-8', v2('$key string 1 1\na\n', Buffer.from([0xff]), '\n'), 'bad-utf8', 28],
-    ['a metakey value that is not UTF-8', v2('$key string 1 0\na\n\n$meta 1 1\nm\n', Buffer.from([0x80]), '\n'), 'bad-utf8', 41],
-    ['a name cut by the end of the file', v2('$key string 5 1\nab'), 'truncated', 26],
-    ['a command line cut by the end of the file', v2('$key string 1 1'), 'truncated', 25],
-    ['a size far beyond the file', v2('$key string 99999999999999999999 1\n'), 'truncated', 45],
-    ['version 1: an unknown command', Buffer.from('kdbOpen 1\nksNew 0\nkeyFoo\n'), 'unknown-command', 18],
-    ['version 1: a value cut by the end of the file', Buffer.from('kdbOpen 1\nkeyNew 5 9\nuser\0ab'), 'truncated', 21],
+    [
+      'a command without $',
+      v2('key string 1 1\na\nb\n'),
+      'unknown-command',
+      10
+    ],
+    [
+      'a name that is not UTF-8',
+      v2('$key string 2 1\n', Buffer.from([0xc3, 0x28]), '\nb\n'),
+      'bad-utf8',
+      26
+    ],
+    [
+      'a value that is not UTF-8',
+      v2('$key string 1 1\na\n', Buffer.from([0xff]), '\n'),
+      'bad-utf8',
+      28
+    ],
+    [
+      'a metakey value that is not UTF-8',
+      v2('$key string 1 0\na\n\n$meta 1 1\nm\n', Buffer.from([0x80]), '\n'),
+      'bad-utf8',
+      41
+    ],
+    [
+      'a name cut by the end of the file',
+      v2('$key string 5 1\nab'),
+      'truncated',
+      26
+    ],
+    [
+      'a command line cut by the end of the file',
+      v2('$key string 1 1'),
+      'truncated',
+      25
+    ],
+    [
+      'a size far beyond the file',
+      v2('$key string 99999999999999999999 1\n'),
+      'truncated',
+      45
+    ],
+    [
+      'version 1: an unknown command',
+      Buffer.from('kdbOpen 1\nksNew 0\nkeyFoo\n'),
+      'unknown-command',
+      18
+    ],
+    [
+      'version 1: a value cut by the end of the file',
+      Buffer.from('kdbOpen 1\nkeyNew 5 9\nuser\0ab'),
+      'truncated',
+      21
+    ],
     ['version 3', Buffer.from('kdbOpen 3\n'), 'wrong-version', 8],
-    ['text that is no dump file', Buffer.from('hello world\n'), 'unknown-command', 0]
+    [
+      'text that is no dump file',
+      Buffer.from('hello world\n'),
+      'unknown-command',
+      0
+    ]
   ]
   for (const [what, bytes, code, offset] of cases) {
     it(`rejects ${what} (${code} at byte ${offset})`, () => {
@@ -65,27 +128,45 @@ describe('readDump tolerance', () => {
   })
 
   it('reads binary values that are not UTF-8 as raw bytes', () => {
-    const ks = readDump(v2('$key binary 1 3\na\n', Buffer.from([0xff, 0, 0x80]), '\n'), parent)
+    const ks = readDump(
+      v2('$key binary 1 3\na\n', Buffer.from([0xff, 0, 0x80]), '\n'),
+      parent
+    )
     const k = ks.lookup('user:/tests/dump/a')
     expect(k?.isBinary()).toBe(true)
     expect([...(k?.value as Uint8Array)]).toEqual([0xff, 0, 0x80])
   })
 
   it('cuts metakey values at the first NUL', () => {
-    const ks = readDump(v2('$key string 1 0\na\n\n$meta 1 3\nm\nx\0y\n'), parent)
+    const ks = readDump(
+      v2('$key string 1 0\na\n\n$meta 1 3\nm\nx\0y\n'),
+      parent
+    )
     expect(ks.lookup('user:/tests/dump/a')?.meta.get('m')).toBe('x')
   })
 
   it('makes a string key binary when `$meta binary` follows it', () => {
-    const ks = readDump(v2('$key string 1 2\na\nhi\n$meta 6 0\nbinary\n\n$key string 1 0\nb\n\n$meta 6 0\nbinary\n\n'), parent)
-    expect([...(ks.lookup('user:/tests/dump/a')?.value as Uint8Array)]).toEqual([0x68, 0x69])
+    const ks = readDump(
+      v2(
+        '$key string 1 2\na\nhi\n$meta 6 0\nbinary\n\n$key string 1 0\nb\n\n$meta 6 0\nbinary\n\n'
+      ),
+      parent
+    )
+    expect([...(ks.lookup('user:/tests/dump/a')?.value as Uint8Array)]).toEqual(
+      [0x68, 0x69]
+    )
     expect(ks.lookup('user:/tests/dump/b')?.value).toBe(null)
     expect(ks.lookup('user:/tests/dump/b')?.isBinary()).toBe(true)
   })
 
   it('canonicalises metakey names', () => {
-    const ks = readDump(v2('$key string 1 0\na\n\n$meta 12 1\ncomment/#10/\nx\n'), parent)
-    expect([...(ks.lookup('user:/tests/dump/a')?.meta ?? [])]).toEqual([['comment/#_10', 'x']])
+    const ks = readDump(
+      v2('$key string 1 0\na\n\n$meta 12 1\ncomment/#10/\nx\n'),
+      parent
+    )
+    expect([...(ks.lookup('user:/tests/dump/a')?.meta ?? [])]).toEqual([
+      ['comment/#_10', 'x']
+    ])
   })
 
   it('records the key owning a metakey object through chains of $copymeta', () => {
@@ -96,8 +177,12 @@ describe('readDump tolerance', () => {
       '$key string 1 0\nd\n\n$copymeta 1 4\nd\nnote\n'
     )
     const ks = readDump(file, parent)
-    expect(ks.lookup('user:/tests/dump/b')?.metaShared?.get('note')).toBe('user:/tests/dump/a')
-    expect(ks.lookup('user:/tests/dump/c')?.metaShared?.get('note')).toBe('user:/tests/dump/a')
+    expect(ks.lookup('user:/tests/dump/b')?.metaShared?.get('note')).toBe(
+      'user:/tests/dump/a'
+    )
+    expect(ks.lookup('user:/tests/dump/c')?.metaShared?.get('note')).toBe(
+      'user:/tests/dump/a'
+    )
     expect(ks.lookup('user:/tests/dump/c')?.meta.get('note')).toBe('x')
     // copying from itself changes nothing
     expect(ks.lookup('user:/tests/dump/d')?.meta.size).toBe(0)
@@ -114,14 +199,24 @@ describe('readDump tolerance', () => {
   })
 
   it('reads names relative to a root mountpoint and complete names in full-name mode', () => {
-    const rel = readDump(v2('$key string 3 1\na/b\nx\n'), parseKeyName('system:/'))
+    const rel = readDump(
+      v2('$key string 3 1\na/b\nx\n'),
+      parseKeyName('system:/')
+    )
     expect(rel.names()).toEqual(['system:/a/b'])
-    const full = readDump(v2('$key string 9 1\ndir:/a/#5\nx\n'), parent, { fullNames: true })
+    const full = readDump(v2('$key string 9 1\ndir:/a/#5\nx\n'), parent, {
+      fullNames: true
+    })
     expect(full.names()).toEqual(['dir:/a/#5'])
   })
 
   it('reads version 1 files without the kdbOpen line and with metadata', () => {
-    const ks = readDump(Buffer.from('ksNew 1\nkeyNew 7 2\nuser/a\0x\0\nkeyMeta 2 2\nm\0v\0\nkeyEnd\nksEnd\nignored'), parent)
+    const ks = readDump(
+      Buffer.from(
+        'ksNew 1\nkeyNew 7 2\nuser/a\0x\0\nkeyMeta 2 2\nm\0v\0\nkeyEnd\nksEnd\nignored'
+      ),
+      parent
+    )
     expect(ks.names()).toEqual(['user:/a'])
     expect(ks.lookup('user:/a')?.meta.get('m')).toBe('v')
   })

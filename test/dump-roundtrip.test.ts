@@ -4,11 +4,16 @@ import { describe, expect, it } from 'vitest'
 import { readDump } from '../src/kdb/dump-read.js'
 import { writeDump } from '../src/kdb/dump-write.js'
 import { Key } from '../src/kdb/key.js'
-import { keyNameFromParts, parseKeyName, type KeyName } from '../src/kdb/keyname.js'
+import {
+  keyNameFromParts,
+  parseKeyName,
+  type KeyName
+} from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 
 // lone surrogates cannot be UTF-8 encoded, so they are not valid names or values
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 // parts that exercise escaping, canonical arrays, the %-quirk and multi-byte UTF-8
 const specialPart = fc.constantFrom(
@@ -44,7 +49,8 @@ const specialPart = fc.constantFrom(
   '\x01',
   '\t'
 )
-const noNul = (s: string): boolean => !s.includes('\0') && !LONE_SURROGATE.test(s)
+const noNul = (s: string): boolean =>
+  !s.includes('\0') && !LONE_SURROGATE.test(s)
 const anyPart = fc.oneof(
   specialPart,
   fc.string({ unit: 'binary', maxLength: 6 }).filter(noNul),
@@ -53,7 +59,15 @@ const anyPart = fc.oneof(
 const relParts = fc.array(anyPart, { maxLength: 3 })
 
 const stringValue = fc.oneof(
-  fc.constantFrom('', '$end', '$end\n', '\n', 'kdbOpen 2\n$key string 1 1\na\nb\n', ' x ', '\r\n'),
+  fc.constantFrom(
+    '',
+    '$end',
+    '$end\n',
+    '\n',
+    'kdbOpen 2\n$key string 1 1\na\nb\n',
+    ' x ',
+    '\r\n'
+  ),
   fc.string({ unit: 'binary', maxLength: 12 }).filter(noNul)
 )
 const binaryValue = fc.oneof(
@@ -63,10 +77,26 @@ const binaryValue = fc.oneof(
   fc.constant(new Uint8Array([0x24, 0x65, 0x6e, 0x64, 0x0a]))
 )
 
-const metaNames = fc.constantFrom('type', 'comment/#0', 'comment/#_10', 'check/range', 'order', 'a b', 'ü', '', 'x/y/z')
+const metaNames = fc.constantFrom(
+  'type',
+  'comment/#0',
+  'comment/#_10',
+  'check/range',
+  'order',
+  'a b',
+  'ü',
+  '',
+  'x/y/z'
+)
 const meta = fc.dictionary(metaNames, stringValue, { maxKeys: 3 })
 
-const parents = ['user:/tests/dump', 'system:/', 'user:/a/%', 'dir:/x\\/y/#_10', 'spec:/ä']
+const parents = [
+  'user:/tests/dump',
+  'system:/',
+  'user:/a/%',
+  'dir:/x\\/y/#_10',
+  'spec:/ä'
+]
 
 interface Spec {
   rel: string[]
@@ -84,7 +114,11 @@ const keySpec: fc.Arbitrary<Spec> = fc.record({
 })
 
 /** A key set below `parent`, where some keys share a metakey object of an earlier key. */
-function build(parent: KeyName, specs: Spec[], shares: Array<[number, number, number]>): KeySet {
+function build(
+  parent: KeyName,
+  specs: Spec[],
+  shares: Array<[number, number, number]>
+): KeySet {
   const ks = new KeySet()
   for (const s of specs) {
     const name = keyNameFromParts(parent.namespace, [...parent.parts, ...s.rel])
@@ -119,7 +153,12 @@ function snapshot(ks: KeySet): unknown[] {
     // the reader builds plain names itself: they must equal the parser's
     parts: k.name.parts,
     sortKey: k.name.sortKey,
-    value: k.value instanceof Uint8Array ? [...k.value] : k.value === null && !k.isBinary() ? '' : k.value,
+    value:
+      k.value instanceof Uint8Array
+        ? [...k.value]
+        : k.value === null && !k.isBinary()
+          ? ''
+          : k.value,
     binary: k.isBinary(),
     meta: Object.fromEntries(k.meta),
     shared: Object.fromEntries(k.metaShared ?? [])

@@ -11,7 +11,10 @@ import type { KeySet } from '../src/kdb/keyset.js'
 
 const vectors =
   process.env.ELEKTRA_PLAYBOOK_VECTORS ??
-  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/vectors')
+  path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../shared/vectors'
+  )
 const dumpDir = path.join(vectors, 'dump')
 
 interface Expected {
@@ -19,7 +22,15 @@ interface Expected {
   fullNames: boolean
   result: 'ok' | 'error'
   errorKind?: string
-  keys?: Record<string, { value: string | null; binary?: boolean; meta: Record<string, string>; sharedMetaFrom?: Record<string, string> }>
+  keys?: Record<
+    string,
+    {
+      value: string | null
+      binary?: boolean
+      meta: Record<string, string>
+      sharedMetaFrom?: Record<string, string>
+    }
+  >
   writtenBack?: string | null
 }
 
@@ -27,7 +38,11 @@ function dumpFiles(dir: string): string[] {
   return readdirSync(dir)
     .flatMap(f => {
       const p = path.join(dir, f)
-      return statSync(p).isDirectory() ? dumpFiles(p) : p.endsWith('.dump') ? [p] : []
+      return statSync(p).isDirectory()
+        ? dumpFiles(p)
+        : p.endsWith('.dump')
+          ? [p]
+          : []
     })
     .sort()
 }
@@ -46,10 +61,17 @@ function asExpected(ks: KeySet): NonNullable<Expected['keys']> {
   for (const k of ks) {
     const v = k.value
     out[k.name.canonical] = {
-      value: v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v === null && !k.isBinary() ? '' : v,
+      value:
+        v instanceof Uint8Array
+          ? Buffer.from(v).toString('hex')
+          : v === null && !k.isBinary()
+            ? ''
+            : v,
       ...(k.isBinary() ? { binary: true } : {}),
       meta: Object.fromEntries(k.meta),
-      ...(k.metaShared !== undefined && k.metaShared.size > 0 ? { sharedMetaFrom: Object.fromEntries(k.metaShared) } : {})
+      ...(k.metaShared !== undefined && k.metaShared.size > 0
+        ? { sharedMetaFrom: Object.fromEntries(k.metaShared) }
+        : {})
     }
   }
   return out
@@ -64,7 +86,9 @@ describe('dump vectors', () => {
 
   for (const file of files) {
     const rel = path.relative(dumpDir, file)
-    const exp = JSON.parse(readFileSync(file.replace(/\.dump$/, '.json'), 'utf8')) as Expected
+    const exp = JSON.parse(
+      readFileSync(file.replace(/\.dump$/, '.json'), 'utf8')
+    ) as Expected
     const bytes = new Uint8Array(readFileSync(file))
     const parent = parseKeyName(exp.parentKey)
     const opts = { fullNames: exp.fullNames, file: rel }
@@ -81,7 +105,9 @@ describe('dump vectors', () => {
         }
         expect(err).toBeInstanceOf(DumpError)
         expect((err as DumpError).code).toBe(code)
-        expect((err as DumpError).message).toMatch(new RegExp(`^${rel.replace(/[.]/g, '\\.')}: byte \\d+: `))
+        expect((err as DumpError).message).toMatch(
+          new RegExp(`^${rel.replace(/[.]/g, '\\.')}: byte \\d+: `)
+        )
       })
       continue
     }
@@ -93,9 +119,16 @@ describe('dump vectors', () => {
     const wb = exp.writtenBack
     if (wb !== null && wb !== undefined) {
       it(`${rel}: writes back to ${wb === 'same' ? 'the same bytes' : wb}`, () => {
-        const want = wb === 'same' ? bytes : new Uint8Array(readFileSync(path.resolve(path.dirname(file), wb)))
-        const got = writeDump(readDump(bytes, parent, opts), parent, { fullNames: exp.fullNames })
-        expect(Buffer.from(got).toString('latin1')).toBe(Buffer.from(want).toString('latin1'))
+        const want =
+          wb === 'same'
+            ? bytes
+            : new Uint8Array(readFileSync(path.resolve(path.dirname(file), wb)))
+        const got = writeDump(readDump(bytes, parent, opts), parent, {
+          fullNames: exp.fullNames
+        })
+        expect(Buffer.from(got).toString('latin1')).toBe(
+          Buffer.from(want).toString('latin1')
+        )
       })
     }
   }

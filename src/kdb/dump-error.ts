@@ -19,7 +19,12 @@ export class DumpError extends Error {
   readonly file: string
   readonly detail: string
 
-  constructor(code: DumpErrorCode, offset: number, file: string, detail: string) {
+  constructor(
+    code: DumpErrorCode,
+    offset: number,
+    file: string,
+    detail: string
+  ) {
     super(`${file}: byte ${offset}: ${detail}`)
     this.code = code
     this.offset = offset

@@ -80,7 +80,8 @@ class Reader {
     const n = end - start
     const buf = this.buf
     let same = n === last.end - last.start && n <= 64
-    for (let j = 0; same && j < n; j++) same = buf[start + j] === buf[last.start + j]
+    for (let j = 0; same && j < n; j++)
+      same = buf[start + j] === buf[last.start + j]
     last.start = start
     last.end = end
     return same
@@ -88,13 +89,15 @@ class Reader {
 
   metaName(start: number, end: number): string {
     const last = this.lastMetaName
-    if (!this.repeats(last, start, end)) last.text = metaName(this.text(start, end, 'metakey name', false))
+    if (!this.repeats(last, start, end))
+      last.text = metaName(this.text(start, end, 'metakey name', false))
     return last.text
   }
 
   metaValue(start: number, end: number): string {
     const last = this.lastMetaValue
-    if (!this.repeats(last, start, end)) last.text = this.text(start, end, 'metakey value', true)
+    if (!this.repeats(last, start, end))
+      last.text = this.text(start, end, 'metakey value', true)
     return last.text
   }
 
@@ -110,7 +113,11 @@ class Reader {
     for (let p = s; p < e; p++) {
       const d = (this.buf[p] as number) - 0x30
       if (d < 0 || d > 9)
-        this.fail('bad-size', s, `${what} ${JSON.stringify(tokenText(this.buf, i))} is not a decimal number`)
+        this.fail(
+          'bad-size',
+          s,
+          `${what} ${JSON.stringify(tokenText(this.buf, i))} is not a decimal number`
+        )
       n = n * 10 + d
     }
     // beyond 2^53 the number is inexact, but any such size is larger than the file anyway
@@ -121,8 +128,13 @@ class Reader {
   field(pos: number, size: number, what: string): number {
     const end = pos + size
     if (end >= this.len)
-      this.fail('truncated', pos, `${what} of ${size} bytes and its newline go past the end of the file (${this.len} bytes)`)
-    if (this.buf[end] !== LF) this.fail('expected-newline', end, `expected a newline after the ${what}`)
+      this.fail(
+        'truncated',
+        pos,
+        `${what} of ${size} bytes and its newline go past the end of the file (${this.len} bytes)`
+      )
+    if (this.buf[end] !== LF)
+      this.fail('expected-newline', end, `expected a newline after the ${what}`)
     return end
   }
 
@@ -148,11 +160,25 @@ class Reader {
   }
 
   /** Requires exactly `n` tokens on the command line that starts at `lineStart`. */
-  expectTokens(count: number, n: number, lineStart: number, usage: string): void {
+  expectTokens(
+    count: number,
+    n: number,
+    lineStart: number,
+    usage: string
+  ): void {
     // what is missing is a size, except for a `$key` without even its type
     if (count < n)
-      this.fail(count < 2 && n === 4 ? 'unknown-type' : 'bad-size', lineStart, `incomplete command, expected '${usage}'`)
-    if (count > n) this.fail('expected-newline', tokStart[n] as number, `unexpected text after '${usage}'`)
+      this.fail(
+        count < 2 && n === 4 ? 'unknown-type' : 'bad-size',
+        lineStart,
+        `incomplete command, expected '${usage}'`
+      )
+    if (count > n)
+      this.fail(
+        'expected-newline',
+        tokStart[n] as number,
+        `unexpected text after '${usage}'`
+      )
   }
 }
 
@@ -185,7 +211,8 @@ function keyNameOrNull(full: string): KeyName | null {
  */
 function isPlainRelative(rel: string): boolean {
   const n = rel.length
-  if (n === 0 || rel.charCodeAt(0) === 0x2f || rel.charCodeAt(0) === 0x2e) return false
+  if (n === 0 || rel.charCodeAt(0) === 0x2f || rel.charCodeAt(0) === 0x2e)
+    return false
   for (let j = 0; j < n; j++) {
     const c = rel.charCodeAt(j)
     if (c === 0x2f) {
@@ -193,7 +220,8 @@ function isPlainRelative(rel: string): boolean {
       if (j + 1 === n) return false
       const next = rel.charCodeAt(j + 1)
       if (next === 0x2f || next === 0x2e) return false
-    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23) return false
+    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23)
+      return false
   }
   return true
 }
@@ -228,7 +256,10 @@ class NameReader {
       return {
         canonical: this.canonicalBase + rel,
         namespace: this.parent.namespace,
-        parts: this.parent.parts.length === 0 ? parts : this.parent.parts.concat(parts),
+        parts:
+          this.parent.parts.length === 0
+            ? parts
+            : this.parent.parts.concat(parts),
         sortKey: this.sortBase + parts.join('\0') + '\0'
       }
     }
@@ -260,7 +291,8 @@ function copyMeta(key: Key, source: Key, name: string): void {
   setMeta(key, name, value)
   // record the key that owns the object, so chains of copies name the same first key
   const owner = source.metaShared?.get(name) ?? source.name.canonical
-  if (owner !== key.name.canonical) (key.metaShared ??= new Map()).set(name, owner)
+  if (owner !== key.name.canonical)
+    (key.metaShared ??= new Map()).set(name, owner)
 }
 
 const HEADER_V2 = 'kdbOpen 2'
@@ -270,12 +302,23 @@ const HEADER_V2 = 'kdbOpen 2'
  * input libelektra silently tolerates (invalid names, stray `$meta`, unknown `$copymeta` sources) is
  * tolerated the same way.
  */
-export function readDump(bytes: Uint8Array, parent: KeyName, opts: ReadDumpOptions = {}): KeySet {
+export function readDump(
+  bytes: Uint8Array,
+  parent: KeyName,
+  opts: ReadDumpOptions = {}
+): KeySet {
   const r = new Reader(asBuffer(bytes), opts.file ?? '<dump>')
   if (r.len === 0) return new KeySet()
   const headerEnd = r.lineEnd(0)
-  if (headerEnd === HEADER_V2.length && r.buf.toString('latin1', 0, headerEnd) === HEADER_V2)
-    return readV2(r, headerEnd + 1, new NameReader(parent, opts.fullNames === true))
+  if (
+    headerEnd === HEADER_V2.length &&
+    r.buf.toString('latin1', 0, headerEnd) === HEADER_V2
+  )
+    return readV2(
+      r,
+      headerEnd + 1,
+      new NameReader(parent, opts.fullNames === true)
+    )
   return readV1(r)
 }
 
@@ -283,7 +326,8 @@ export function readDump(bytes: Uint8Array, parent: KeyName, opts: ReadDumpOptio
 function tokenIs(buf: Buffer, i: number, lit: string): boolean {
   const s = tokStart[i] as number
   if ((tokEnd[i] as number) - s !== lit.length) return false
-  for (let j = 0; j < lit.length; j++) if (buf[s + j] !== lit.charCodeAt(j)) return false
+  for (let j = 0; j < lit.length; j++)
+    if (buf[s + j] !== lit.charCodeAt(j)) return false
   return true
 }
 
@@ -299,7 +343,12 @@ function readV2(r: Reader, start: number, names: NameReader): KeySet {
     // a command line without LF ends the file; what follows it is then missing
     pos = Math.min(lineEnd + 1, len)
     const n = tokenize(buf, lineStart, lineEnd)
-    if (n === 0) r.fail('unknown-command', lineStart, 'empty line where a command was expected')
+    if (n === 0)
+      r.fail(
+        'unknown-command',
+        lineStart,
+        'empty line where a command was expected'
+      )
     if (tokenIs(buf, 0, '$key')) {
       r.expectTokens(n, 4, lineStart, '$key TYPE NAMESIZE VALUESIZE')
       const binary = commandTypeIsBinary(r)
@@ -316,7 +365,11 @@ function readV2(r: Reader, start: number, names: NameReader): KeySet {
         continue
       }
       if (binary) {
-        cur = new Key(name, r.bytes(valueStart, valueEnd), new Map([['binary', '']]))
+        cur = new Key(
+          name,
+          r.bytes(valueStart, valueEnd),
+          new Map([['binary', '']])
+        )
       } else {
         cur = new Key(name, r.text(valueStart, valueEnd, 'value', true))
       }
@@ -329,7 +382,11 @@ function readV2(r: Reader, start: number, names: NameReader): KeySet {
       const valueStart = nameEnd + 1
       const valueEnd = r.field(valueStart, vsize, 'metakey value')
       if (cur !== null) {
-        setMeta(cur, r.metaName(pos, nameEnd), r.metaValue(valueStart, valueEnd))
+        setMeta(
+          cur,
+          r.metaName(pos, nameEnd),
+          r.metaValue(valueStart, valueEnd)
+        )
       } else {
         // checked anyway: a file with undecodable text is rejected wherever it is
         r.text(pos, nameEnd, 'metakey name', false)
@@ -354,7 +411,11 @@ function readV2(r: Reader, start: number, names: NameReader): KeySet {
       r.expectTokens(n, 1, lineStart, '$end')
       break
     } else {
-      r.fail('unknown-command', lineStart, `unknown command ${JSON.stringify(tokenText(buf, 0))}`)
+      r.fail(
+        'unknown-command',
+        lineStart,
+        `unknown command ${JSON.stringify(tokenText(buf, 0))}`
+      )
     }
   }
   return ks
@@ -364,7 +425,11 @@ function commandTypeIsBinary(r: Reader): boolean {
   if (tokenIs(r.buf, 1, 'string')) return false
   if (tokenIs(r.buf, 1, 'binary')) return true
   const t = tokenText(r.buf, 1)
-  return r.fail('unknown-type', tokStart[1] as number, `unknown key type ${JSON.stringify(t)} (expected string or binary)`)
+  return r.fail(
+    'unknown-type',
+    tokStart[1] as number,
+    `unknown key type ${JSON.stringify(t)} (expected string or binary)`
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,10 +449,19 @@ function readV1(r: Reader): KeySet {
   let cur: Key | null = null
   let pos = 0
   // the two data fields after a command line; the rest of their line is skipped
-  const twoFields = (a: number, b: number, what: string): [number, number, number] => {
+  const twoFields = (
+    a: number,
+    b: number,
+    what: string
+  ): [number, number, number] => {
     const aEnd = pos + a
     const bEnd = aEnd + b
-    if (bEnd > len) r.fail('truncated', pos, `${what} of ${a} + ${b} bytes go past the end of the file (${len} bytes)`)
+    if (bEnd > len)
+      r.fail(
+        'truncated',
+        pos,
+        `${what} of ${a} + ${b} bytes go past the end of the file (${len} bytes)`
+      )
     const lineEnd = r.lineEnd(bEnd)
     return [aEnd, bEnd, lineEnd + 1]
   }
@@ -397,13 +471,23 @@ function readV1(r: Reader): KeySet {
     // a command line without LF ends the file; what follows it is then missing
     pos = Math.min(lineEnd + 1, len)
     const n = tokenize(buf, lineStart, lineEnd)
-    if (n === 0) r.fail('unknown-command', lineStart, 'empty line where a command was expected')
+    if (n === 0)
+      r.fail(
+        'unknown-command',
+        lineStart,
+        'empty line where a command was expected'
+      )
     const cmd = tokenText(buf, 0)
     switch (cmd) {
       case 'kdbOpen': {
         r.expectTokens(n, 2, lineStart, 'kdbOpen VERSION')
         const v = tokenText(buf, 1)
-        if (v !== '1') r.fail('wrong-version', tokStart[1] as number, `unsupported dump version ${JSON.stringify(v)} (the header 'kdbOpen 2' must be the exact first line)`)
+        if (v !== '1')
+          r.fail(
+            'wrong-version',
+            tokStart[1] as number,
+            `unsupported dump version ${JSON.stringify(v)} (the header 'kdbOpen 2' must be the exact first line)`
+          )
         break
       }
       case 'ksNew':
@@ -411,8 +495,14 @@ function readV1(r: Reader): KeySet {
         break
       case 'keyNew': {
         r.expectTokens(n, 3, lineStart, 'keyNew NAMESIZE VALUESIZE')
-        const [nameEnd, valueEnd, next] = twoFields(r.size(1, 'name size'), r.size(2, 'value size'), 'name and value')
-        const name = keyNameOrNull(oldStyleName(r.text(pos, nameEnd, 'key name', true)))
+        const [nameEnd, valueEnd, next] = twoFields(
+          r.size(1, 'name size'),
+          r.size(2, 'value size'),
+          'name and value'
+        )
+        const name = keyNameOrNull(
+          oldStyleName(r.text(pos, nameEnd, 'key name', true))
+        )
         const value = r.text(nameEnd, valueEnd, 'value', true)
         cur = name === null ? null : new Key(name, value)
         pos = next
@@ -420,7 +510,11 @@ function readV1(r: Reader): KeySet {
       }
       case 'keyMeta': {
         r.expectTokens(n, 3, lineStart, 'keyMeta NAMESIZE VALUESIZE')
-        const [nameEnd, valueEnd, next] = twoFields(r.size(1, 'metakey name size'), r.size(2, 'metakey value size'), 'metakey name and value')
+        const [nameEnd, valueEnd, next] = twoFields(
+          r.size(1, 'metakey name size'),
+          r.size(2, 'metakey value size'),
+          'metakey name and value'
+        )
         const m = metaName(r.text(pos, nameEnd, 'metakey name', true))
         const value = r.text(nameEnd, valueEnd, 'metakey value', true)
         if (cur !== null) setMeta(cur, m, value)
@@ -429,8 +523,14 @@ function readV1(r: Reader): KeySet {
       }
       case 'keyCopyMeta': {
         r.expectTokens(n, 3, lineStart, 'keyCopyMeta KEYNAMESIZE METANAMESIZE')
-        const [nameEnd, metaEnd, next] = twoFields(r.size(1, 'key name size'), r.size(2, 'metakey name size'), 'key name and metakey name')
-        const srcName = keyNameOrNull(oldStyleName(r.text(pos, nameEnd, 'key name', true)))
+        const [nameEnd, metaEnd, next] = twoFields(
+          r.size(1, 'key name size'),
+          r.size(2, 'metakey name size'),
+          'key name and metakey name'
+        )
+        const srcName = keyNameOrNull(
+          oldStyleName(r.text(pos, nameEnd, 'key name', true))
+        )
         const m = metaName(r.text(nameEnd, metaEnd, 'metakey name', true))
         const src = srcName === null ? undefined : ks.lookup(srcName)
         if (cur !== null && src !== undefined) copyMeta(cur, src, m)
@@ -444,7 +544,11 @@ function readV1(r: Reader): KeySet {
       case 'ksEnd':
         return ks
       default:
-        r.fail('unknown-command', lineStart, `unknown command ${JSON.stringify(cmd)}`)
+        r.fail(
+          'unknown-command',
+          lineStart,
+          `unknown command ${JSON.stringify(cmd)}`
+        )
     }
   }
   return ks

@@ -15,7 +15,10 @@ type Measure = (s: string) => number
 const stringLength: Measure = s => s.length
 
 /** The name a key is written under: relative to the mountpoint (§6.3), or complete. */
-function relativeNamer(parent: KeyName, fullNames: boolean): (k: KeyName) => string {
+function relativeNamer(
+  parent: KeyName,
+  fullNames: boolean
+): (k: KeyName) => string {
   const pc = parent.canonical
   const isRoot = parent.parts.length === 0
   const cut = isRoot ? pc.length : pc.length + 1
@@ -26,7 +29,10 @@ function relativeNamer(parent: KeyName, fullNames: boolean): (k: KeyName) => str
       k.namespace === parent.namespace &&
       c.startsWith(pc) &&
       (isRoot || c.length === pc.length || c.charCodeAt(pc.length) === 0x2f)
-    if (!samePrefix && (k.namespace !== parent.namespace || !isBelowOrSame(parent, k)))
+    if (
+      !samePrefix &&
+      (k.namespace !== parent.namespace || !isBelowOrSame(parent, k))
+    )
       throw new DumpWriteError(c, `it is not at or below the mountpoint ${pc}`)
     if (fullNames) return c
     if (samePrefix) return c.slice(cut)
@@ -44,13 +50,17 @@ class MetaRecords {
   // `name \0 owner` of every shared object; null when no key shares any (then all is `$meta`)
   private readonly shared: Set<string> | null = null
   // `name \0 owner` → the first key written with that object, its written name, its value
-  private readonly first = new Map<string, { key: Key; name: string; value: string }>()
+  private readonly first = new Map<
+    string,
+    { key: Key; name: string; value: string }
+  >()
 
   constructor(keys: readonly Key[]) {
     for (const k of keys) {
       const ms = k.metaShared
       if (ms === undefined || ms.size === 0) continue
-      for (const [m, owner] of ms) if (k.meta.has(m)) (this.shared ??= new Set()).add(m + '\0' + owner)
+      for (const [m, owner] of ms)
+        if (k.meta.has(m)) (this.shared ??= new Set()).add(m + '\0' + owner)
     }
   }
 
@@ -58,15 +68,22 @@ class MetaRecords {
   of(key: Key, name: string, len: Measure): string {
     let out = ''
     for (const [m, v] of key.meta.size === 1 ? key.meta : key.metaEntries()) {
-      const first = this.shared === null ? undefined : this.firstCarrier(key, name, m, v)
-      if (first !== undefined) out += `$copymeta ${len(first)} ${len(m)}\n${first}\n${m}\n`
+      const first =
+        this.shared === null ? undefined : this.firstCarrier(key, name, m, v)
+      if (first !== undefined)
+        out += `$copymeta ${len(first)} ${len(m)}\n${first}\n${m}\n`
       else out += `$meta ${len(m)} ${len(v)}\n${m}\n${v}\n`
     }
     return out
   }
 
   /** The written name of the earlier key this metakey object was written for, if any. */
-  private firstCarrier(key: Key, name: string, m: string, v: string): string | undefined {
+  private firstCarrier(
+    key: Key,
+    name: string,
+    m: string,
+    v: string
+  ): string | undefined {
     const id = m + '\0' + (key.metaShared?.get(m) ?? key.name.canonical)
     if (!(this.shared as Set<string>).has(id)) return undefined
     const first = this.first.get(id)
@@ -82,14 +99,27 @@ class MetaRecords {
 /** Names the field holding a NUL (found in the key's records): string values cannot hold one. */
 function checkNoNul(key: Key, v: string | null): void {
   if (v !== null && v.indexOf('\0') !== -1)
-    throw new DumpWriteError(key.name.canonical, 'the value contains a NUL character, which a string value cannot hold')
+    throw new DumpWriteError(
+      key.name.canonical,
+      'the value contains a NUL character, which a string value cannot hold'
+    )
   for (const [m, mv] of key.meta)
     if (mv.indexOf('\0') !== -1)
-      throw new DumpWriteError(key.name.canonical, `metakey ${m} contains a NUL character, which it cannot hold`)
+      throw new DumpWriteError(
+        key.name.canonical,
+        `metakey ${m} contains a NUL character, which it cannot hold`
+      )
 }
 
 /** The `$key` record of a key with a string value, followed by its metadata records. */
-function stringRecord(key: Key, type: string, name: string, value: string, metas: MetaRecords, len: Measure): string {
+function stringRecord(
+  key: Key,
+  type: string,
+  name: string,
+  value: string,
+  metas: MetaRecords,
+  len: Measure
+): string {
   const rec = `$key ${type} ${len(name)} ${len(value)}\n${name}\n${value}\n`
   return key.meta.size === 0 ? rec : rec + metas.of(key, name, len)
 }
@@ -99,7 +129,11 @@ function stringRecord(key: Key, type: string, name: string, value: string, metas
  * (in its namespace), else DumpWriteError names it. Metakey objects shared between keys
  * (Key.metaShared) are written once and then referenced with `$copymeta`.
  */
-export function writeDump(ks: KeySet, parent: KeyName, opts: WriteDumpOptions = {}): Uint8Array {
+export function writeDump(
+  ks: KeySet,
+  parent: KeyName,
+  opts: WriteDumpOptions = {}
+): Uint8Array {
   const keys = ks.toArray()
   const relName = relativeNamer(parent, opts.fullNames === true)
   const metas = new MetaRecords(keys)
@@ -125,7 +159,8 @@ export function writeDump(ks: KeySet, parent: KeyName, opts: WriteDumpOptions = 
     // one string and one encoder call per key; its sizes are right if it turns out to be ASCII
     const ascii = stringRecord(key, type, name, s, metas, stringLength)
     if (ascii.indexOf('\0') !== -1) checkNoNul(key, s)
-    if (!w.utf8IfAscii(ascii)) w.utf8(stringRecord(key, type, name, s, metas, utf8Length))
+    if (!w.utf8IfAscii(ascii))
+      w.utf8(stringRecord(key, type, name, s, metas, utf8Length))
   }
   w.ascii('$end\n')
   return w.finish()

@@ -7,7 +7,9 @@ export const LF = 10
 
 /** A view on the same memory, so reading a Uint8Array never copies the file. */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** UTF-8 byte length of a string (what every dump size field counts). */
@@ -83,7 +85,11 @@ export class ByteWriter {
   finish(): Uint8Array {
     const out = new Uint8Array(this.len)
     out.set(this.buf.subarray(0, this.len))
-    if (this.buf.length <= SPARE_LIMIT && (spare === null || spare.length < this.buf.length)) spare = this.buf
+    if (
+      this.buf.length <= SPARE_LIMIT &&
+      (spare === null || spare.length < this.buf.length)
+    )
+      spare = this.buf
     this.buf = Buffer.alloc(0)
     this.len = 0
     return out
