@@ -110,4 +110,10 @@ bench('KeySet 1000 x (out-of-order add + below)', () => full.copy(), ks => {
     ks.below(parents[1] as KeyName)
   }
 })
+bench('KeySet 100 x (100 out-of-order adds + below)', () => full.copy(), ks => {
+  for (let r = 0; r < 100; r++) {
+    for (let i = 0; i < 100; i++) ks.add(Key.create(`user:/tests/app2/extra${r}-${i}`))
+    ks.below(parents[2] as KeyName)
+  }
+})
 bench('KeySet clone() 100k (deep)', () => full, ks => ks.clone())

@@ -145,21 +145,26 @@ describe('KeySet model', () => {
   const name = fc
     .tuple(fc.constantFrom(...NAMESPACES), fc.array(part.filter(p => !p.includes('\0')), { maxLength: 3 }))
     .map(([ns, ps]) => keyNameFromParts(ns, ps))
-  const op = fc.oneof(
-    { weight: 5, arbitrary: name.map(n => ({ t: 'add' as const, n })) },
-    { weight: 2, arbitrary: name.map(n => ({ t: 'remove' as const, n })) },
-    { weight: 1, arbitrary: name.map(n => ({ t: 'below' as const, n })) },
-    { weight: 1, arbitrary: name.map(n => ({ t: 'cut' as const, n })) }
-  )
+  const ops = (readWeight: number) =>
+    fc.array(
+      fc.oneof(
+        { weight: 40, arbitrary: name.map(n => ({ t: 'add' as const, n })) },
+        { weight: 20, arbitrary: name.map(n => ({ t: 'remove' as const, n })) },
+        { weight: readWeight, arbitrary: name.map(n => ({ t: 'below' as const, n })) },
+        { weight: readWeight, arbitrary: name.map(n => ({ t: 'cut' as const, n })) }
+      ),
+      { maxLength: 600 }
+    )
+  // distinct seed keys, so that sets are large enough (>= 256) for the batched path
+  const seedNames = (count: number): KeyName[] =>
+    Array.from({ length: count }, (_, i) => keyNameFromParts(NAMESPACES[i % 8]!, ['s', String(i)]))
   const byBytes = (a: KeyName, b: KeyName): number => Buffer.compare(unescapedBytes(a), unescapedBytes(b))
 
-  it('behaves like a map sorted by unescaped bytes', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 600 }), fc.array(name, { maxLength: 400 }), (ops, seed) => {
+  const check = (readWeight: number) =>
+    fc.property(ops(readWeight), fc.integer({ min: 0, max: 400 }), (ops, seedCount) => {
         const set = new KeySet()
         const model = new Map<string, Key>()
-        // a large sorted seed so that the batching path (>= 256 keys) is taken too
-        for (const n of seed) {
+        for (const n of seedNames(seedCount)) {
           const k = Key.create(n, 'seed')
           set.add(k)
           model.set(n.sortKey, k)
@@ -195,8 +200,12 @@ describe('KeySet model', () => {
         const want = [...model.values()].sort((a, b) => byBytes(a.name, b.name))
         expect(set.toArray()).toEqual(want)
         for (const k of want) expect(set.lookup(k.name)).toBe(k)
-      }),
-      { numRuns: 60 }
-    )
+      })
+
+  it('behaves like a map sorted by unescaped bytes (reads between changes)', () => {
+    fc.assert(check(10), { numRuns: 40 })
+  })
+  it('behaves like a map sorted by unescaped bytes (long runs of changes: batched)', () => {
+    fc.assert(check(1), { numRuns: 40 })
   })
 })

@@ -1,6 +1,8 @@
 // A set of keys in libelektra's order (keys-and-dump.md §3): a sorted array for order and ranges,
 // a Map by sort key for lookups. Appending in order is O(1); out-of-order changes are spliced in
-// while reads interleave with them, and batched into one sort when many come without a read.
+// while reads interleave with them. When many come without an ordered read, they are batched:
+// new keys go to an unsorted tail and removals stay behind as stale entries, and the next ordered
+// read sorts the tail and merges it in (O(n + k log k)), resolving every entry through the Map.
 import { Key } from './key.js'
 import { NAMESPACE_ORDER, NAMESPACES, toKeyName, type KeyName } from './keyname.js'
 
@@ -9,8 +11,9 @@ export interface BelowOptions {
   self?: boolean
 }
 
-// Beyond this many in-place splices without an ordered read, changes are batched instead.
-const SPLICES_BEFORE_BATCH = 16
+// Beyond this many in-place splices (each O(n) memmove) without an ordered read, changes are
+// batched: one O(n) merge then costs about as much as this many splices.
+const SPLICES_BEFORE_BATCH = 32
 
 /** The sort-key prefix shared by a name and everything below it (in its namespace). */
 function rangePrefix(nsChar: string, k: KeyName): string {
@@ -21,8 +24,10 @@ function rangePrefix(nsChar: string, k: KeyName): string {
 export class KeySet implements Iterable<Key> {
   private arr: Key[] = []
   private readonly map = new Map<string, Key>()
-  // arr is out of date: unsorted tail, stale or duplicate entries; normalize() repairs it
+  // batched mode: arr[0, sortedLen) is in order but may hold stale entries (removed or replaced
+  // keys), arr[sortedLen, …) is an unsorted tail; every current key's sort key is in arr
   private dirty = false
+  private sortedLen = 0
   private splices = 0
 
   constructor(keys?: Iterable<Key>) {
@@ -53,8 +58,8 @@ export class KeySet implements Iterable<Key> {
       this.splices++
       arr.splice(this.lowerBound(sk), 0, key)
     } else {
+      this.startBatch()
       arr.push(key)
-      this.dirty = true
     }
     return this
   }
@@ -82,7 +87,7 @@ export class KeySet implements Iterable<Key> {
     if (this.splices < SPLICES_BEFORE_BATCH || this.arr.length < 256) {
       this.splices++
       this.arr.splice(this.lowerBound(sk), 1)
-    } else this.dirty = true
+    } else this.startBatch()
     return key
   }
 
@@ -176,6 +181,7 @@ export class KeySet implements Iterable<Key> {
     this.arr = []
     this.map.clear()
     this.dirty = false
+    this.sortedLen = 0
     this.splices = 0
   }
 
@@ -208,16 +214,48 @@ export class KeySet implements Iterable<Key> {
     return [lo, hi]
   }
 
-  /** The ordered array, repaired first if changes were batched. */
+  private startBatch(): void {
+    this.dirty = true
+    this.sortedLen = this.arr.length
+  }
+
+  /** The ordered array; batched changes are merged in first. */
   private sorted(): Key[] {
     this.splices = 0
     if (!this.dirty) return this.arr
-    // the default sort compares UTF-16 units, which for latin1 sort keys is byte order; it is
-    // faster than a comparator, and the map already holds exactly the current keys
-    const sks = [...this.map.keys()].sort()
-    const out = sks.map(sk => this.map.get(sk) as Key)
+    const arr = this.arr
+    const map = this.map
+    // the default sort compares UTF-16 units, which for latin1 sort keys is byte order (and is
+    // faster than a comparator)
+    const tail: string[] = []
+    for (let i = this.sortedLen; i < arr.length; i++) tail.push((arr[i] as Key).name.sortKey)
+    tail.sort()
+    const out: Key[] = []
+    let last: string | undefined
+    const emit = (sk: string): void => {
+      if (sk === last) return
+      last = sk
+      const cur = map.get(sk)
+      if (cur !== undefined) out.push(cur)
+    }
+    let i = 0
+    let j = 0
+    while (i < this.sortedLen && j < tail.length) {
+      const a = (arr[i] as Key).name.sortKey
+      const b = tail[j] as string
+      if (a <= b) {
+        emit(a)
+        i++
+      } else {
+        emit(b)
+        j++
+      }
+    }
+    for (; i < this.sortedLen; i++) emit((arr[i] as Key).name.sortKey)
+    for (; j < tail.length; j++) emit(tail[j] as string)
     this.arr = out
     this.dirty = false
+    this.sortedLen = 0
     return out
   }
 
