@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readDump } from '../src/kdb/dump-read.js'
 import { writeDump } from '../src/kdb/dump-write.js'
-import { touchedNames } from '../src/kdb/embedded-store.js'
+import { EmbeddedStore, touchedNames } from '../src/kdb/embedded-store.js'
 import { Key } from '../src/kdb/key.js'
 import { parseKeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
@@ -13,7 +15,7 @@ import {
   type KdbCall,
   type KdbRunner
 } from '../src/kdb/kdb-binary-store.js'
-import { makeTempRoot } from './helpers/temp-root.js'
+import { makeTempRoot, type TempRoot } from './helpers/temp-root.js'
 
 const n = parseKeyName
 const bin = (s: string) => new TextEncoder().encode(s)
@@ -66,18 +68,21 @@ describe('kdb command plan', () => {
  */
 function recordingRunner(db: KeySet, calls: string[][]): KdbRunner {
   return async ({ args }) => {
-    calls.push(args)
+    // temp file paths differ per call: record them as <file>
+    calls.push(args.map(a => (a.includes('ep-kdb-') ? '<file>' : a)))
     const [cmd, name] = args
-    if (cmd === 'export' && name !== undefined) {
+    if (cmd === 'export' && name !== undefined && args[3] !== undefined) {
       const parent = n(name)
       const below = new KeySet(db.below(parent, { self: true }))
-      return { stdout: writeDump(below, parent, {}), stderr: '', exitCode: 0 }
+      await writeFile(args[3], writeDump(below, parent, {}))
+      return { stdout: bin(''), stderr: '', exitCode: 0 }
     }
     if (cmd === 'file') return { stdout: bin(`/files/${name}\n`), stderr: '', exitCode: 0 }
     if (cmd === 'set' && args[1] !== undefined) {
       db.add(Key.create(args[1], args[2] ?? ''))
       return { stdout: bin(''), stderr: '', exitCode: 0 }
     }
+    if (cmd === 'meta-set') return { stdout: bin(''), stderr: 'Sorry, module kdb issued the error C01310:\nnope', exitCode: 0 }
     return { stdout: bin(''), stderr: 'Sorry, I do not know that', exitCode: 5 }
   }
 }
@@ -91,10 +96,10 @@ describe('kdb binary store driving a kdb command', () => {
       const store = new KdbBinaryStore(t.env, { run: recordingRunner(db, calls) })
       expect((await store.read(n('/app'))).names()).toEqual(['user:/app/a', 'system:/app/b'])
       expect(calls).toEqual([
-        ['export', 'spec:/app', 'dump'],
-        ['export', 'dir:/app', 'dump'],
-        ['export', 'user:/app', 'dump'],
-        ['export', 'system:/app', 'dump']
+        ['export', 'spec:/app', 'dump', '<file>'],
+        ['export', 'dir:/app', 'dump', '<file>'],
+        ['export', 'user:/app', 'dump', '<file>'],
+        ['export', 'system:/app', 'dump', '<file>']
       ])
     } finally {
       await t.cleanup()
@@ -109,10 +114,10 @@ describe('kdb binary store driving a kdb command', () => {
       const store = new KdbBinaryStore(t.env, { run: recordingRunner(db, calls) })
       const r = await store.update(n('user:/app'), ks => void ks.add(Key.create('user:/app/b', 'x')))
       expect(calls.filter(c => c[0] !== 'file')).toEqual([
-        ['export', 'system:/elektra/mountpoints', 'dump'],
-        ['export', 'user:/app', 'dump'],
+        ['export', 'system:/elektra/mountpoints', 'dump', '<file>'],
+        ['export', 'user:/app', 'dump', '<file>'],
         ['set', 'user:/app/b', 'x'],
-        ['export', 'user:/app', 'dump']
+        ['export', 'user:/app', 'dump', '<file>']
       ])
       expect(calls).toContainEqual(['file', 'user:/'])
       expect(r.after.names()).toEqual(['user:/app/a', 'user:/app/b'])
@@ -122,7 +127,7 @@ describe('kdb binary store driving a kdb command', () => {
     }
   })
 
-  it('reports a failing kdb call with its command line and kdb\'s message', async () => {
+  it('reports a failing kdb call with its command line and kdb\'s message, also with exit code 0', async () => {
     const t = await makeTempRoot()
     try {
       const store = new KdbBinaryStore(t.env, { run: recordingRunner(new KeySet(), []) })
@@ -130,30 +135,80 @@ describe('kdb binary store driving a kdb command', () => {
         .update(n('user:/app'), ks => void ks.add(Key.create('user:/app/m', 'v', { a: 'b' })))
         .catch(e => e)
       expect(err).toBeInstanceOf(KdbCommandError)
-      expect(err.message).toBe("kdb meta-set user:/app/m a b failed (exit 5): Sorry, I do not know that")
+      expect(err.message).toBe('kdb meta-set user:/app/m a b failed (exit 0): Sorry, module kdb issued the error C01310:\nnope')
     } finally {
       await t.cleanup()
     }
   })
 })
 
-const hasKdb = await kdbAvailable()
+// ELEKTRA_PLAYBOOK_KDB names a kdb binary (e.g. a local libelektra build); else `kdb` on PATH
+const kdbCommand = process.env.ELEKTRA_PLAYBOOK_KDB || 'kdb'
+const hasKdb = await kdbAvailable(kdbCommand)
 
-describe.skipIf(!hasKdb)('kdb binary store against a real kdb (skipped: no `kdb` on PATH; libelektra is not packaged for Debian)', () => {
-  it('round-trips a key with metadata through the real binary', async () => {
-    const t = await makeTempRoot()
-    try {
-      const store = new KdbBinaryStore(t.env)
-      const scope = n('user:/tests/elektra-playbook/kdb-binary-store')
+describe.skipIf(!hasKdb)(
+  `kdb binary store against a real ${kdbCommand} (skipped when there is none: libelektra is not packaged for Debian; set ELEKTRA_PLAYBOOK_KDB)`,
+  () => {
+    let t: TempRoot
+    beforeEach(async () => {
+      t = await makeTempRoot()
+    })
+    afterEach(async () => {
+      await t.cleanup()
+    })
+    // the real kdb keeps system files where it was built to; user files follow HOME, so test in user:/
+    const scope = n('user:/tests/elektra-playbook')
+
+    it('round-trips strings, metadata, binary values and removals through the binary', async () => {
+      const store = new KdbBinaryStore(t.env, { command: kdbCommand })
       await store.update(scope, ks => {
-        ks.add(Key.create(`${scope.canonical}/a`, 'value', { comment: 'hello' }))
+        ks.add(Key.create(`${scope.canonical}/a`, 'value', { comment: 'hello', 'check/type': 'string' }))
+        ks.add(Key.create(`${scope.canonical}/dash`, '-starts with a dash'))
+        ks.add(Key.create(`${scope.canonical}/bin`, new Uint8Array([0, 10, 255])))
+        ks.add(Key.create(`${scope.canonical}/gone`, 'x'))
       })
-      const back = await store.read(scope)
-      expect(back.lookup(`${scope.canonical}/a`)?.getMeta('comment')).toBe('hello')
-      await store.update(scope, ks => void ks.cut(scope))
-      expect((await store.read(scope)).size).toBe(0)
-    } finally {
-      await t.cleanup()
-    }
-  })
-})
+      const r = await store.update(scope, ks => {
+        ks.remove(`${scope.canonical}/gone`)
+        ks.lookup(`${scope.canonical}/a`)!.setMeta('comment', null).setString('new')
+      })
+      expect(r.after.names()).toEqual([
+        `${scope.canonical}/a`,
+        `${scope.canonical}/bin`,
+        `${scope.canonical}/dash`
+      ])
+      const a = r.after.lookup(`${scope.canonical}/a`)!
+      expect([a.value, [...a.meta]]).toEqual(['new', [['check/type', 'string']]])
+      expect(r.after.lookup(`${scope.canonical}/bin`)?.value).toEqual(new Uint8Array([0, 10, 255]))
+      expect(r.after.lookup(`${scope.canonical}/dash`)?.value).toBe('-starts with a dash')
+      expect(r.files).toEqual([path.join(t.home, '.config/default.ecf')])
+    })
+
+    it('reads what the embedded store wrote and the embedded store reads what kdb wrote', async () => {
+      const env = { ...t.env, root: '' }
+      const kdb = new KdbBinaryStore(env, { command: kdbCommand })
+      const embedded = new EmbeddedStore(env)
+      await embedded.update(scope, ks => {
+        ks.add(Key.create(`${scope.canonical}/from/embedded`, 'e', { comment: 'c', order: '2' }))
+        ks.add(Key.create(`${scope.canonical}/b\\/slash`, 'escaped'))
+      })
+      await kdb.update(scope, ks => void ks.add(Key.create(`${scope.canonical}/from/kdb`, 'k', { a: 'b' })))
+      const viaKdb = await kdb.read(scope)
+      const viaEmbedded = await embedded.read(scope)
+      const dump = (ks: KeySet) => ks.toArray().map(k => [k.name.canonical, k.value, [...k.meta].sort()])
+      expect(dump(viaKdb)).toEqual(dump(viaEmbedded))
+      expect(viaKdb.names()).toEqual([
+        `${scope.canonical}/b\\/slash`,
+        `${scope.canonical}/from/embedded`,
+        `${scope.canonical}/from/kdb`
+      ])
+    })
+
+    it('lists the built-in mountpoints with the files kdb resolves', async () => {
+      const kdb = new KdbBinaryStore(t.env, { command: kdbCommand })
+      expect((await kdb.mountpointFor(n('user:/x')))?.file).toBe(path.join(t.home, '.config/default.ecf'))
+      expect((await kdb.mountpointFor(n('user:/elektra/record/session/x')))?.file).toBe(
+        path.join(t.home, '.config/record-session.cfg')
+      )
+    })
+  }
+)

@@ -1,5 +1,8 @@
 // The key database through a real libelektra `kdb` binary (for hosts with Elektra installed): every
 // storage plugin works, libelektra does the file handling; we only add our lock protocol on top.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { execa } from 'execa'
 import { fileIdentity } from './atomic-write.js'
 import { readDump } from './dump-read.js'
@@ -12,7 +15,7 @@ import { MountTable, MOUNTPOINTS_ROOT, namespacedScopes, type Backend } from './
 import { newDirMode, type KdbEnv } from './paths.js'
 import type { Mutate, Store, UpdateOptions, WriteResult, WrittenBackend } from './store.js'
 
-/** One `kdb` invocation: argv without the command, optional stdin. */
+/** One `kdb` invocation: argv without the command; `input` goes to a temp file appended to argv. */
 export interface KdbCall {
   args: string[]
   input?: Uint8Array
@@ -47,7 +50,7 @@ export function shellQuote(s: string): string {
 export function execaRunner(command: string, env: KdbEnv): KdbRunner {
   return async call => {
     const r = await execa(command, call.args, {
-      input: call.input,
+      stdin: 'ignore',
       encoding: 'buffer',
       reject: false,
       cwd: env.cwd,
@@ -126,17 +129,38 @@ export class KdbBinaryStore implements Store {
     this.run = opts.run ?? execaRunner(this.command, env)
   }
 
-  private async call(args: string[], input?: Uint8Array): Promise<Uint8Array> {
-    const out = await this.run(input === undefined ? { args } : { args, input })
-    if (out.exitCode !== 0) throw new KdbCommandError(this.command, args, out.exitCode, out.stderr)
-    return out.stdout
+  /**
+   * Runs one call. Data never goes through stdin/stdout: kdb's import and export open /dev/stdin and
+   * /dev/stdout by name, which fails (ENXIO) when those are sockets, as a spawned child's are; so
+   * `input` is written to a temp file whose path is appended, and `output` appends a temp file path
+   * whose content is returned. kdb reports some errors with exit code 0, hence the stderr check.
+   */
+  private async call(args: string[], io: { input?: Uint8Array; output?: boolean } = {}): Promise<Uint8Array> {
+    const needsFile = io.input !== undefined || io.output === true
+    const dir = needsFile ? await mkdtemp(path.join(tmpdir(), 'ep-kdb-')) : ''
+    try {
+      const file = path.join(dir, 'data.ecf')
+      if (io.input !== undefined) await writeFile(file, io.input, { mode: 0o600 })
+      const argv = needsFile ? [...args, file] : args
+      const out = await this.run({ args: argv })
+      if (out.exitCode !== 0 || /issued the error/.test(out.stderr))
+        throw new KdbCommandError(this.command, argv, out.exitCode, out.stderr)
+      if (io.output !== true) return out.stdout
+      try {
+        return await readFile(file)
+      } catch (e) {
+        throw new KdbCommandError(this.command, argv, out.exitCode, `no output file: ${(e as Error).message}`)
+      }
+    } finally {
+      if (needsFile) await rm(dir, { recursive: true, force: true })
+    }
   }
 
-  /** `kdb export <scope> dump` per namespace of the scope. */
+  /** `kdb export <scope> dump FILE` per namespace of the scope. */
   async read(scope: KeyName): Promise<KeySet> {
     const out = new KeySet()
     for (const s of namespacedScopes(scope)) {
-      const bytes = await this.call(['export', s.canonical, 'dump'])
+      const bytes = await this.call(['export', s.canonical, 'dump'], { output: true })
       out.addAll(readDump(bytes, s, { file: `${this.command} export ${s.canonical}` }))
     }
     return out
@@ -185,7 +209,8 @@ export class KdbBinaryStore implements Store {
         }
         const previous = new Map<Backend, Awaited<ReturnType<typeof fileIdentity>>>()
         for (const b of changed) previous.set(b, await fileIdentity(b.file))
-        for (const c of planKdbCalls(before, view, touched)) await this.call(c.args, c.input)
+        for (const c of planKdbCalls(before, view, touched))
+          await this.call(c.args, c.input === undefined ? {} : { input: c.input })
         const after = await this.read(scope)
         const written: WrittenBackend[] = []
         for (const b of changed) {
