@@ -33,7 +33,8 @@ except ImportError:
 def _from_kdb(k):
     meta = {}
     for m in k.getMeta():
-        meta[m.name[len('meta:/'):]] = m.value
+        name = m.name
+        meta[name[len('meta:/'):] if name.startswith('meta:/') else name] = m.value
     if 'binary' in meta:
         value = k.binary if hasattr(k, 'binary') else None
         return Key(parse(k.name), value or None, meta)
@@ -41,13 +42,13 @@ def _from_kdb(k):
 
 
 def _to_kdb(key):
-    k = kdb.Key(key.name.canonical)
     if key.is_binary:
+        k = kdb.Key(key.name.canonical)
         k.setMeta('binary', '')
         if key.value:
             k.binary = key.value
     else:
-        k.value = key.value
+        k = kdb.Key(key.name.canonical, kdb.KEY_VALUE, key.value or '')
     for m, v in key.meta.items():
         if m != 'binary':
             k.setMeta(m, v)
