@@ -43,7 +43,7 @@ def test_galaxy_build(tmp_path):
     with tarfile.open(str(tarball)) as tar:
         names = set(tar.getnames())
         manifest = json.load(tar.extractfile('MANIFEST.json'))
-    assert {'README.md', 'LICENSE', 'meta/runtime.yml', 'plugins/modules/elektra.py',
+    assert {'README.md', 'LICENSE', 'meta/runtime.yml', 'plugins/modules/elektra.py', 'plugins/modules/elektrafacts.py',
             'plugins/module_utils/store.py'} <= names
     assert not [n for n in names if '__pycache__' in n or n.startswith('tests/output')]
     assert manifest['collection_info']['namespace'] == 'elektra_initiative'
@@ -51,11 +51,14 @@ def test_galaxy_build(tmp_path):
 
 @pytest.mark.skipif(shutil.which('ansible-doc') is None, reason='ansible-doc not installed')
 def test_ansible_doc_reads_the_module(tmp_path):
-    proc = subprocess.run(['ansible-doc', '--json', 'elektra_initiative.libelektra.elektra'], env=_env(tmp_path),
+    proc = subprocess.run(['ansible-doc', '--json', 'elektra_initiative.libelektra.elektra',
+                           'elektra_initiative.libelektra.elektrafacts'], env=_env(tmp_path),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)['elektra_initiative.libelektra.elektra']
     assert 'transaction' in doc['doc']['options'] and doc['examples'] and doc['return']
+    facts = json.loads(proc.stdout)['elektra_initiative.libelektra.elektrafacts']
+    assert 'mountpoint' in facts['doc']['options']
     assert not proc.stderr.strip()
 
 
