@@ -1,9 +1,11 @@
 import { writeFile } from 'node:fs/promises'
+import { execa } from 'execa'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readDump } from '../src/kdb/dump-read.js'
 import { writeDump } from '../src/kdb/dump-write.js'
 import { EmbeddedStore, touchedNames } from '../src/kdb/embedded-store.js'
+import { UnsupportedPluginError } from '../src/kdb/errors.js'
 import { Key } from '../src/kdb/key.js'
 import { parseKeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
@@ -201,6 +203,37 @@ describe.skipIf(!hasKdb)(
         `${scope.canonical}/from/embedded`,
         `${scope.canonical}/from/kdb`
       ])
+    })
+
+    it('reads the mountpoint table kdb mount writes as kdb does (files, storage plugin)', async () => {
+      const kdb = new KdbBinaryStore(t.env, { command: kdbCommand })
+      const bootstrap = (await kdb.mountpointFor(n('system:/elektra/x')))!.file
+      // the embedded store can share the binary's system files if they sit in <root>/etc/kdb
+      const suffix = '/etc/kdb/elektra.ecf'
+      const root = bootstrap.endsWith(suffix) ? bootstrap.slice(0, -suffix.length) : null
+      const app = 'user:/tests/elektra-playbook-mount/app'
+      const hosts = 'system:/tests/elektra-playbook-mount/hosts'
+      const run = (...args: string[]) => execa(kdbCommand, args, { env: { HOME: t.home }, cwd: t.cwd })
+      await run('mount', 'ep-app.ecf', app, 'dump')
+      try {
+        await run('mount', path.join(t.dir, 'hosts'), hosts, 'hosts')
+        try {
+          const b = await kdb.mountpointFor(n(`${app}/x`))
+          expect(b).toMatchObject({ plugin: 'dump', file: path.join(t.home, '.config/ep-app.ecf') })
+          expect((await kdb.mountpointFor(n(hosts)))?.plugin).toBe('hosts')
+          if (root !== null) {
+            const embedded = new EmbeddedStore({ ...t.env, root })
+            expect((await embedded.mountpointFor(n(`${app}/x`)))?.file).toBe(b?.file)
+            await expect(embedded.update(n(hosts), () => {})).rejects.toThrow(UnsupportedPluginError)
+            await embedded.update(n(app), ks => void ks.add(Key.create(`${app}/x`, 'via embedded')))
+            expect((await kdb.read(n(app))).lookup(`${app}/x`)?.value).toBe('via embedded')
+          }
+        } finally {
+          await run('umount', hosts)
+        }
+      } finally {
+        await run('umount', app)
+      }
     })
 
     it('lists the built-in mountpoints with the files kdb resolves', async () => {
