@@ -266,17 +266,13 @@ def run(p, store, check_mode=False, diff_mode=False, no_log=False):
 
 
 def apply_keys(req, store, table, result, warnings, check_mode, no_log, keep_order, merge):
-    view = plan.View(store, table)
+    """Assert, compute, write. A first pass without locks decides; only a task that changes something
+    locks, reads again and writes, so an applied task (and a failing one) writes nothing, not even a
+    lock file."""
     names, recursive = _names(req, store)
-    backends = view.paths_for(names, recursive)
     asserts = [op for op in req.ops if op.assert_]
-    if asserts:  # before locking too: a failing assertion must not even create lock directories
-        failures, passed = plan.check_asserts(view, asserts)
-        if failures:
-            result['asserted'] = passed
-            raise _assert_failure(failures, no_log, **result)
-        view = plan.View(store, table)
-    with _locks(backends.values(), check_mode):
+
+    def attempt(view):
         failures, passed = plan.check_asserts(view, asserts)
         if asserts:
             result['asserted'] = passed
@@ -291,8 +287,17 @@ def apply_keys(req, store, table, result, warnings, check_mode, no_log, keep_ord
                               conflicts=res.conflicts, **result)
         changes = res.sorted_changes()
         _lists(changes, result)
-        if changes and not check_mode:
-            write_all(store, plan.apply_changes(view, changes))
+        return changes
+
+    view = plan.View(store, table)
+    backends = view.paths_for(names, recursive)
+    changes = attempt(view)
+    if changes and not check_mode:
+        with _locks(backends.values(), check_mode):
+            view = plan.View(store, table)
+            changes = attempt(view)
+            if changes:
+                write_all(store, plan.apply_changes(view, changes))
     return bool(changes), changes
 
 
@@ -304,12 +309,14 @@ def run_transaction(p, req, store, tx, result, warnings, check_mode, no_log):
     if action == 'rollback':
         if req.ops or req.removes or req.mounts:
             raise TaskFailure('transaction %s: a rollback task takes no keys, remove or mount' % name, **result)
-        with _locks([], check_mode, first=staging.path):
-            staging.load()
-            existed = staging.exists
-            if existed and not check_mode:
-                unmount(store, staging.mounts)
-                staging.discard()
+        existed = os.path.exists(staging.path)
+        if existed:
+            with _locks([], check_mode, first=staging.path):
+                staging.load()
+                existed = staging.exists
+                if existed and not check_mode:
+                    unmount(store, staging.mounts)
+                    staging.discard()
         info['state'] = 'rolled_back' if existed else 'absent'
         return existed, []
 

@@ -21,8 +21,20 @@ def tree(node, **kw):
 
 
 def test_d1_removing_a_missing_key_is_a_no_op(host, module):
+    before = host.snapshot()
     r = module(tree({'gone': [{'remove': True}]}))
     assert not r.get('failed') and r['changed'] is False
+    assert host.snapshot() == before  # not even a directory for a lock file
+
+
+def test_an_applied_task_writes_nothing_at_all(host, module):
+    args = {'keys': [{'user:/t': {'a': '1'}}, {'system:/t': {'b': '2'}}], 'record': SKIP}
+    module(args)
+    before = host.snapshot()
+    stamps = dict((p, os.stat(p).st_mtime_ns) for p in before)
+    assert module(args)['changed'] is False
+    assert host.snapshot() == before
+    assert dict((p, os.stat(p).st_mtime_ns) for p in before) == stamps
 
 
 def test_d2_check_mode_writes_no_recording_state(host, module):
