@@ -5,6 +5,8 @@ import { planActions, type TransactionAction } from '../transaction/plan.js'
 import { checkTransactionName, transactionName } from '../transaction/name.js'
 import { declarations, TASK_NAMESPACES, type Declaration, type SessionInput } from './declarations.js'
 import { buildTree, type KeyTree } from './key-tree.js'
+import { EXPORT_VARIABLE, exportVariable } from '../meta/markers.js'
+import { variableOf } from './tree-emit.js'
 
 export interface PlanOptions {
   /** guard the old state of every modified/removed key (`--assert-old`) */
@@ -33,6 +35,16 @@ export interface PlaybookPlan {
   /** everything declared, by role: asserts and changes (what an in-place update compares) */
   asserts: Declaration[]
   changes: Declaration[]
+}
+
+/** `elektra/export/variable` that cannot be honoured: the value is exported as it is. */
+function warnVariables(changes: Declaration[], warn: (m: string) => void): void {
+  for (const d of changes) {
+    const v = d.kind === 'set' ? d.key?.meta.get(EXPORT_VARIABLE) : undefined
+    if (v === undefined || d.key === null) continue
+    if (exportVariable(d.key) === null) warn(`${d.name.canonical}: ${JSON.stringify(v)} is not a valid variable name; value exported as it is`)
+    else if (variableOf(d.key) === null) warn(`${d.name.canonical}: a binary value or one with a CR cannot be a Jinja default; value exported as it is`)
+  }
 }
 
 /** Splits sorted declarations by namespace (keeping order); other namespaces are reported and dropped. */
@@ -72,6 +84,7 @@ export function planTasks(
   defaultName: () => string,
   opts: PlanOptions = {}
 ): PlaybookPlan {
+  if (opts.warn !== undefined) warnVariables(changes, opts.warn)
   const tasks: ModuleTask[] = []
   const assertTrees = trees(byNamespace(asserts, opts.warn))
   if (assertTrees.length > 0) tasks.push({ role: 'asserts', title: 'Check preconditions', trees: assertTrees })

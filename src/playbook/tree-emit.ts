@@ -23,15 +23,31 @@ function spaces(n: number): string {
   return (PADS[n] ??= ' '.repeat(n))
 }
 
-/** Jinja string literal for a default value: Python-style escapes inside single quotes. */
-function jinjaLiteral(s: string): string {
-  return (
-    "'" +
-    s.replace(/[\\'\x00-\x1f\x7f]/g, c =>
-      c === '\\' || c === "'" ? '\\' + c : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')
-    ) +
-    "'"
-  )
+/**
+ * A Jinja expression that is exactly `s`, or null when there is none. Ansible doubles every backslash
+ * inside string literals of `{{ }}` before Jinja reads them (template/__init__.py _escape_backslashes),
+ * so a literal's text comes out as written: no escapes are used. A quote is spliced in with `~`; an odd
+ * run of backslashes before the closing quote would escape it, so such a piece gets a space that is
+ * sliced off again; a CR has no spelling (Jinja turns it into LF).
+ */
+export function jinjaLiteral(s: string): string | null {
+  if (s.includes('\r')) return null
+  const piece = (p: string, q: string): string => {
+    const trailing = /\\*$/.exec(p)?.[0].length ?? 0
+    return trailing % 2 === 1 ? `(${q}${p} ${q})[:-1]` : q + p + q
+  }
+  if (!s.includes("'")) return piece(s, "'")
+  if (!s.includes('"')) return piece(s, '"')
+  return s
+    .split("'")
+    .map(p => piece(p, "'"))
+    .join(` ~ "'" ~ `)
+}
+
+/** The variable name of a key whose value can be exported as a Jinja variable, else null. */
+export function variableOf(key: Key): string | null {
+  const v = key.value
+  return typeof v === 'string' && jinjaLiteral(v) !== null ? exportVariable(key) : null
 }
 
 function base64(bytes: Uint8Array): string {
@@ -50,11 +66,11 @@ function stateBody(key: Key, templated: boolean): KeyBody {
     // a binary key without a value: only the `binary` marker says what it is
     meta.unshift([BINARY, ''])
   } else if (v !== null) {
-    const variable = templated ? exportVariable(key) : null
+    const variable = templated ? variableOf(key) : null
     value =
       variable === null
         ? valueScalar(v)
-        : templateScalar(`{{ ${variable} | default(${jinjaLiteral(v)}) }}`)
+        : templateScalar(`{{ ${variable} | default(${jinjaLiteral(v) as string}) }}`)
   }
   return { value, meta }
 }
