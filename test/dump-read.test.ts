@@ -221,3 +221,16 @@ describe('readDump tolerance', () => {
     expect(ks.lookup('user:/a')?.meta.get('m')).toBe('v')
   })
 })
+
+describe('readDump version 1 UTF-8', () => {
+  it('rejects a character split between a name and its value', () => {
+    // the file as a whole is valid UTF-8 (C3 A4 = ä), each field alone is not
+    const file = Buffer.concat([
+      Buffer.from('kdbOpen 1\nkeyNew 7 2\nuser/a'),
+      Buffer.from([0xc3, 0xa4]),
+      Buffer.from('\0\nkeyEnd\n')
+    ])
+    const e = failure(file)
+    expect([e.code, e.offset]).toEqual(['bad-utf8', 21])
+  })
+})

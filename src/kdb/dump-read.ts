@@ -57,8 +57,9 @@ interface Recent {
 /** One read: the input and what every record needs to know. */
 class Reader {
   readonly len: number
-  // whole-file checks that let the common case skip per-field work
-  readonly allUtf8: boolean
+  // whole-file checks that let the common case skip per-field work. A valid UTF-8 file has valid
+  // version 2 fields: each lies between LF bytes, and no UTF-8 sequence contains LF.
+  allUtf8: boolean
   readonly anyNul: boolean
 
   constructor(
@@ -285,7 +286,9 @@ function copyMeta(key: Key, source: Key, name: string): void {
     key.meta.delete(name)
     key.metaShared?.delete(name)
     if (name === 'binary' && key.value instanceof Uint8Array)
-      key.value = Buffer.from(key.value).toString('utf8')
+      key.value = Buffer.from(key.value)
+        .toString('utf8')
+        .split('\0', 1)[0] as string
     return
   }
   setMeta(key, name, value)
@@ -444,6 +447,8 @@ function oldStyleName(s: string): string {
 
 function readV1(r: Reader): KeySet {
   const { buf, len } = r
+  // name and value follow each other without LF, so a character may straddle them: check each
+  r.allUtf8 = false
   let ks = new KeySet()
   // keyNew starts a key, keyEnd adds it; null when there is none or its name was invalid
   let cur: Key | null = null
