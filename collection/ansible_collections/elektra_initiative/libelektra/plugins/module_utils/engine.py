@@ -173,6 +173,8 @@ def merge_base(store, merge, view):
 
 def write_all(store, writes, staging=None):
     """Write new backend contents; several files go through a journal so they land all or nothing."""
+    if isinstance(getattr(store, 'written', None), list):
+        store.written.extend(b.path for b, _ks in writes.values())
     entries = [(b, b.render(ks)) for b, ks in writes.values()]
     if len(entries) == 1 or not entries or hasattr(store, 'kdb_mount'):
         for b, ks in writes.values():
@@ -214,6 +216,7 @@ def _lists(changes, result):
 def run(p, store, check_mode=False, diff_mode=False, no_log=False):
     req = build_request(p)
     warnings = list(req.warnings)
+    store.written = []  # files this task replaces (seen state of the recorder)
     result = {'changed': False, 'added': [], 'modified': [], 'removed': [], 'backend': store.name}
     tx = p.get('transaction')
     record = p.get('record')
@@ -255,7 +258,8 @@ def run(p, store, check_mode=False, diff_mode=False, no_log=False):
         run_record = False
     if run_record and not (record or {}).get('skip', False):
         opts = record or {}
-        rchanged, rresult, rwarnings = recording.apply(store, opts, diff_changes, check_mode)
+        rchanged, rresult, rwarnings = recording.apply(store, opts, diff_changes, check_mode,
+                                                       getattr(store, 'written', ()))
         result['recording'] = rresult
         warnings.extend(rwarnings)
         changed = changed or rchanged

@@ -14,6 +14,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils import seen
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.files import Locks, remove_file
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import (
     PERSISTENT, make_name, parse)
@@ -106,8 +107,11 @@ def _append(sets, changes):
     return warnings
 
 
-def apply(store, opts, changes, check_mode):
-    """Run the `record` options after the keys were written; returns (changed, result, warnings)."""
+def apply(store, opts, changes, check_mode, written=()):
+    """Run the `record` options after the keys were written; returns (changed, result, warnings).
+
+    written: the files this task replaced; with recording active afterwards they are marked seen for
+    the elektra-playbook CLI (reset or a fresh start: every watched file, as `record start` does)."""
     was_parent, nonempty = status(store)
     will_enable = bool(opts.get('enable', True))
     parent = opts.get('parentKey') or '/'
@@ -120,7 +124,7 @@ def apply(store, opts, changes, check_mode):
     if record_ansible and changes:
         changed = True
     result = {'enabled': will_enable, 'parent_key': parent if will_enable else None, 'reset': reset}
-    if check_mode or not changed:
+    if check_mode or (not changed and not (will_enable and written)):
         return changed, result, warnings
     elektra = store.elektra_backend()
     sessions = _session_backends(store)
@@ -141,9 +145,19 @@ def apply(store, opts, changes, check_mode):
         if reset:
             remove_file(os.path.join(store.system_dir(), 'record-session.journal'))
         eks = elektra.read()
+        before = eks.lookup(ACTIVE)
         if will_enable:
             eks.add(Key(ACTIVE, parent))
         else:
             eks.remove(ACTIVE)
-        elektra.write(eks)
+        if eks.lookup(ACTIVE) is None or before is None or before.value != parent:
+            elektra.write(eks)
+        if will_enable and (reset or was_parent is None):
+            seen.mark_all(store)
+        elif will_enable:
+            absent = seen.absent_list(store)
+            for path in sorted(set(written) | set([elektra.path])):
+                seen.mark(path, absent)
+        elif was_parent is not None:
+            seen.forget_all(store)
     return changed, result, warnings

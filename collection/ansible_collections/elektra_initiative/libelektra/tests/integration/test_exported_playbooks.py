@@ -78,3 +78,18 @@ def test_record_export_apply_reapply_and_drift(tmp_path):
     failed = [r for _n, r in task_results(doc) if r.get('failed_asserts')]
     assert failed and failed[0]['failed_asserts'][0]['key'] == 'system:/app/log'
     assert open(target.path('user'), 'rb').read() == user_before
+
+
+def test_module_and_cli_share_the_recording_session(host, module):
+    """A tree task's default recording (reset + enable) and recordAnsible, on a host the CLI records."""
+    cli(host, 'record', 'start')
+    r = module({'keys': [{'user:/app': {'a': '1'}}]})  # 0.3.0 default: reset, enable for /, not recorded
+    assert r['changed'] and r['recording']['enabled']
+    assert 'Added 0 key(s)' in cli(host, 'record', 'state')
+    cli(host, 'kdb', 'set', 'user:/app/b', '2')
+    module({'keys': [{'user:/app': {'c': '3'}}], 'record': {'recordAnsible': True, 'reset': False}})
+    state = cli(host, 'record', 'state')
+    assert 'Added 2 key(s)' in state and 'Added key user:/app/b' in state and 'Added key user:/app/c' in state
+    assert 'Merge warnings: 0' in state
+    module({'record': {'enable': False}})
+    assert 'not' in cli(host, 'record', 'state').lower()

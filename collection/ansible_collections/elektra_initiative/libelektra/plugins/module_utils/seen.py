@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) elektra-playbook contributors
+# BSD-3-Clause (see https://opensource.org/licenses/BSD-3-Clause)
+"""The elektra-playbook recorder's "last seen" state (docs/ARCHITECTURE.md "Seen state").
+
+The CLI records writes by other programs by comparing each watched backend file F with `F.seen`, a hard
+link to the inode the session reflects. When this module changes recording (reset, enable, its own
+unrecorded or self-recorded writes), it moves that baseline as the CLI's own commands would, so the
+CLI does not record the module's writes a second time. Mirrors src/recorder/session-seen.ts.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import json
+import os
+import shutil
+
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.files import (
+    read_file, remove_file, write_atomic)
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import PERSISTENT
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.store import StoreError
+
+SUFFIX = '.seen'
+ABSENT_LIST = 'record-session.seen'
+
+
+def absent_list(store):
+    return os.path.join(store.system_dir(), ABSENT_LIST)
+
+
+def watched_files(store):
+    """Every dump backend file but the session's own: root files, elektra.ecf, mounted files."""
+    out = [store.elektra_backend().path]
+    for ns in PERSISTENT:
+        try:
+            out.append(store.root_backend(ns).path)
+            for mp, what in store._candidates(ns):
+                if what in ('session', 'elektra'):
+                    continue
+                b = store._make(ns, mp, what)
+                if b.storage == 'dump':
+                    out.append(b.path)
+        except StoreError:
+            continue  # no HOME or no chdir: that namespace has no files here
+    return sorted(set(out))
+
+
+def _read_absent(path):
+    data = read_file(path)
+    if not data:
+        return []
+    try:
+        return list(json.loads(data.decode('utf-8')).get('absent', []))
+    except (ValueError, AttributeError):
+        return []  # a damaged list only loses "absent" knowledge
+
+
+def _write_absent(path, files):
+    if files:
+        write_atomic(path, (json.dumps({'absent': files}) + '\n').encode('utf-8'), 0o644, 0o755)
+    else:
+        remove_file(path)
+
+
+def _write_empty(path):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            return False
+        raise
+    os.close(fd)
+    return True
+
+
+def mark(path, absent):
+    """Remembers F's current content as seen (an empty F.seen, or the absent list, when F is missing)."""
+    seen = path + SUFFIX
+    temp = '%s.%d.tmp' % (seen, os.getpid())
+    remove_file(temp)
+    try:
+        os.link(path, temp)
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            if not _write_empty(temp):
+                forget(path)
+                listed = _read_absent(absent)
+                if path not in listed:
+                    _write_absent(absent, listed + [path])
+                return
+        elif e.errno in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            shutil.copyfile(path, temp)
+        else:
+            raise
+    try:
+        os.rename(temp, seen)
+    finally:
+        remove_file(temp)  # rename does nothing when both names are one inode
+
+
+def forget(path):
+    remove_file(path + SUFFIX)
+
+
+def mark_all(store):
+    absent = absent_list(store)
+    for path in watched_files(store):
+        mark(path, absent)
+
+
+def forget_all(store):
+    for path in watched_files(store):
+        forget(path)
+    _write_absent(absent_list(store), [])
