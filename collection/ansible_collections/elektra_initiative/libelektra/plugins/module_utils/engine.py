@@ -298,8 +298,9 @@ def apply_keys(req, store, table, result, warnings, check_mode, no_log, keep_ord
     changes = attempt(view)
     if changes and not check_mode:
         with _locks(backends.values(), check_mode):
-            view = plan.View(store, table)
-            changes = attempt(view)
+            if not view.unchanged():  # someone wrote meanwhile: decide again under the locks
+                view = plan.View(store, table)
+                changes = attempt(view)
             if changes:
                 write_all(store, plan.apply_changes(view, changes))
     return bool(changes), changes

@@ -10,9 +10,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import PERSISTENT
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyset import Key
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.store import StoreError
+
+
+def identity(path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 class View(object):
@@ -23,6 +33,7 @@ class View(object):
         self.mounts = mounts
         self.backends = {}
         self.sets = {}
+        self.identities = {}
         self._by_key = {}
 
     def backend_of(self, name):
@@ -34,9 +45,17 @@ class View(object):
     def backend(self, name):
         b = self.backend_of(name)
         if b.path not in self.sets:
-            self.backends[b.path] = b
-            self.sets[b.path] = b.read()
+            self._load(b)
         return b
+
+    def _load(self, b):
+        self.identities[b.path] = identity(b.path)  # before reading: a later replacement shows
+        self.backends[b.path] = b
+        self.sets[b.path] = b.read()
+
+    def unchanged(self):
+        """True when no file read so far was replaced since (every writer renames)."""
+        return all(identity(p) == i for p, i in self.identities.items())
 
     def lookup(self, name):
         return self.sets[self.backend(name).path].lookup(name)
@@ -46,8 +65,7 @@ class View(object):
         out = []
         for b in self.store.backends_covering(name, self.mounts):
             if b.path not in self.sets:
-                self.backends[b.path] = b
-                self.sets[b.path] = b.read()
+                self._load(b)
             for key in self.sets[b.path].below(name):
                 if self.store.backend_for(key.name, self.mounts).path == b.path:
                     out.append(key)
