@@ -72,6 +72,8 @@ const stringValue = fc.oneof(
 )
 const binaryValue = fc.oneof(
   fc.constant(null),
+  // an empty binary value is "no value" (setBinary stores null)
+  fc.constant(new Uint8Array(0)),
   fc.uint8Array({ minLength: 1, maxLength: 10 }),
   fc.constant(new Uint8Array([0])),
   fc.constant(new Uint8Array([0x24, 0x65, 0x6e, 0x64, 0x0a]))
