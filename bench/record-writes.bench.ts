@@ -33,22 +33,32 @@ const load = () => os.loadavg().map(x => x.toFixed(1)).join(' ')
 
 type Mode = 'off' | 'on' | 'nosync'
 
+interface Block {
+  /** mean wall-clock ms per write */
+  wall: number
+  /** mean CPU ms (user + system) per write: robust against other processes' load, blind to I/O waits */
+  cpu: number
+}
+
 /** Mean ms per write of each block of BLOCK writes. `nosync`: recording without the journal's fdatasync. */
-async function w2(mode: Mode): Promise<number[]> {
+async function w2(mode: Mode): Promise<Block[]> {
   const recording = mode !== 'off'
   const { env, dir } = await tempEnv()
   const rec = new Recorder(env, new EmbeddedStore(env), { syncJournal: mode !== 'nosync' })
   if (recording) await startRecording(rec)
   const scope = parseKeyName('user:/bench')
-  const means: number[] = []
+  const means: Block[] = []
   let t0 = performance.now()
+  let c0 = process.cpuUsage()
   for (let i = 1; i <= n; i++) {
     const name = `user:/bench/k${pad(i)}`
     await rec.update(scope, ks => void ks.add(Key.create(name, 'v')))
     if (i % BLOCK === 0) {
       const t1 = performance.now()
-      means.push((t1 - t0) / BLOCK)
+      const c = process.cpuUsage(c0)
+      means.push({ wall: (t1 - t0) / BLOCK, cpu: (c.user + c.system) / 1000 / BLOCK })
       t0 = t1
+      c0 = process.cpuUsage()
     }
   }
   if (recording) {
@@ -62,7 +72,7 @@ async function w2(mode: Mode): Promise<number[]> {
 }
 
 /** Mean ms per write of BLOCK writes with a session of `size` changes already recorded. */
-async function withSession(size: number, mode: Mode): Promise<{ mean: number; foldMs: number }> {
+async function withSession(size: number, mode: Mode): Promise<Block & { foldMs: number }> {
   const recording = mode !== 'off'
   const { env, dir } = await tempEnv()
   const rec = new Recorder(env, new EmbeddedStore(env), { syncJournal: mode !== 'nosync' })
@@ -72,11 +82,14 @@ async function withSession(size: number, mode: Mode): Promise<{ mean: number; fo
   if (recording) await startRecording(rec)
   const scope = parseKeyName('system:/w')
   const t0 = performance.now()
+  const c0 = process.cpuUsage()
   for (let i = 1; i <= BLOCK; i++) {
     const name = `system:/w/k${pad(i)}`
     await rec.update(scope, ks => void ks.add(Key.create(name, 'v')))
   }
-  const mean = (performance.now() - t0) / BLOCK
+  const wall = (performance.now() - t0) / BLOCK
+  const used = process.cpuUsage(c0)
+  const cpu = (used.user + used.system) / 1000 / BLOCK
   let foldMs = 0
   if (recording) {
     const t1 = performance.now()
@@ -85,7 +98,7 @@ async function withSession(size: number, mode: Mode): Promise<{ mean: number; fo
     if (session.diff.added.size !== size + BLOCK) throw new Error('session lost writes')
   }
   await rm(dir, { recursive: true, force: true })
-  return { mean, foldMs }
+  return { wall, cpu, foldMs }
 }
 
 console.log(`node ${process.version}, ${os.cpus().length} cores, load ${load()}, ${new Date().toISOString()}`)
@@ -93,24 +106,26 @@ console.log(`W2, n = ${n}, mean ms per write per block of ${BLOCK}:`)
 const off = await w2('off')
 const on = await w2('on')
 const nosync = await w2('nosync')
-console.log('  keys so far | without | with | overhead | with, journal not fsynced | overhead')
+const f = (x: number) => x.toFixed(2)
+console.log('  keys so far | wall: without | with | not fsynced || cpu: without | with | not fsynced | overhead')
 off.forEach((o, i) => {
-  const w = on[i] as number
-  const x = nosync[i] as number
+  const w = on[i] as Block
+  const x = nosync[i] as Block
   console.log(
-    `  ${String((i + 1) * BLOCK).padStart(11)} | ${o.toFixed(2)} | ${w.toFixed(2)} | ${(w - o).toFixed(2)} | ${x.toFixed(2)} | ${(x - o).toFixed(2)}`
+    `  ${String((i + 1) * BLOCK).padStart(11)} | ${f(o.wall)} | ${f(w.wall)} | ${f(x.wall)} || ` +
+      `${f(o.cpu)} | ${f(w.cpu)} | ${f(x.cpu)} | ${f(w.cpu - o.cpu)}`
   )
 })
 console.log(`load ${load()}`)
 console.log(`Overhead against session size (${BLOCK} writes into a small system file):`)
-console.log('  session size | without | with | overhead | not fsynced | overhead | fold+read after')
+console.log('  session size | wall: without | with | not fsynced || cpu: without | with | overhead | fold+read after')
 for (const size of sessionSizes) {
   const a = await withSession(size, 'off')
   const b = await withSession(size, 'on')
   const c = await withSession(size, 'nosync')
   console.log(
-    `  ${String(size).padStart(12)} | ${a.mean.toFixed(2)} | ${b.mean.toFixed(2)} | ${(b.mean - a.mean).toFixed(2)} | ` +
-      `${c.mean.toFixed(2)} | ${(c.mean - a.mean).toFixed(2)} | ${b.foldMs.toFixed(0)} ms`
+    `  ${String(size).padStart(12)} | ${f(a.wall)} | ${f(b.wall)} | ${f(c.wall)} || ` +
+      `${f(a.cpu)} | ${f(b.cpu)} | ${f(b.cpu - a.cpu)} | ${b.foldMs.toFixed(0)} ms`
   )
 }
 console.log(`load ${load()}`)

@@ -2,7 +2,6 @@
 import { Command } from 'commander'
 import { registerExport } from './commands/export.js'
 import { registerKdb } from './commands/kdb.js'
-import { registerPlaybook } from './commands/playbook.js'
 import { registerRecord } from './commands/record.js'
 import { makeContext, processIo, type CliContext, type Io } from './context.js'
 import { failureOf } from './errors.js'
@@ -39,7 +38,9 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
   registerKdb(program, run)
   registerRecord(program, run)
   registerExport(program, run)
-  registerPlaybook(program, run)
+  // the playbook stage (yaml, ajv) takes as long to load as everything else together: only for
+  // the commands that use it, and for help
+  if (needsPlaybookStage(argv)) (await import('./commands/playbook.js')).registerPlaybook(program, run)
   for (const p of plugins) p(program, run)
   for (const c of allCommands(program)) c.exitOverride().showSuggestionAfterError(false)
   try {
@@ -50,6 +51,13 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
     return f.exitCode
   }
   return exitCode
+}
+
+const PLAYBOOK_COMMANDS = new Set(['validate', 'schema', 'export', 'help'])
+
+function needsPlaybookStage(argv: string[]): boolean {
+  const first = argv.find(a => !a.startsWith('-'))
+  return first === undefined || PLAYBOOK_COMMANDS.has(first) || argv.includes('--help') || argv.includes('-h')
 }
 
 function allCommands(c: Command): Command[] {

@@ -3,8 +3,6 @@
 import type { Command } from 'commander'
 import { atomicWrite } from '../../kdb/atomic-write.js'
 import type { KeyName } from '../../kdb/keyname.js'
-import { exportAnsible } from '../../playbook/export-ansible.js'
-import { exportCommands } from '../../playbook/export-commands.js'
 import { loadSession } from '../../recorder/commands/state.js'
 import { isEmpty } from '../../recorder/diff-model.js'
 import { toJson } from '../../recorder/diff-json.js'
@@ -41,16 +39,18 @@ export interface ExportOutput {
 
 export type ExportFormat = (req: ExportRequest) => ExportOutput | Promise<ExportOutput>
 
+// the playbook stage is loaded only when a format needs it (it is most of the CLI's start-up time)
 export const EXPORT_FORMATS: Record<string, ExportFormat> = {
-  ansible: ({ session, opts, warn }) =>
-    exportAnsible(session, {
+  ansible: async ({ session, opts, warn }) =>
+    (await import('../../playbook/export-ansible.js')).exportAnsible(session, {
       assertOld: opts.assertOld,
       transaction: opts.transaction,
       hosts: opts.hosts,
       warn,
       onProgress: ttyProgress('export')
     }),
-  commands: ({ session, opts, warn }) => exportCommands(session, { kdb: opts.kdb, warn }),
+  commands: async ({ session, opts, warn }) =>
+    (await import('../../playbook/export-commands.js')).exportCommands(session, { kdb: opts.kdb, warn }),
   json: ({ session, parent }) => ({
     text: JSON.stringify(toJson({ ...session.diff, parent }, session.asserts), null, 2) + '\n',
     empty: isEmpty(session.diff) && session.asserts.size === 0
