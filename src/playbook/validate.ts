@@ -14,7 +14,7 @@ import {
   type YAMLMap
 } from 'yaml'
 import { addName, KeyNameError, parseKeyName, type KeyName } from '../kdb/keyname.js'
-import { moduleCalls, scalarText, type ModuleCall } from './module-tasks.js'
+import { moduleCalls, modulePair, scalarText, type ModuleCall } from './module-tasks.js'
 import { moduleSchema } from './schema.js'
 import { ANSIBLE_TAGS } from './yaml-tags.js'
 
@@ -158,15 +158,21 @@ interface TxUse {
   node: Node
 }
 
-function transactionOf(call: ModuleCall): TxUse | null {
-  const args = call.pair.value
+/** `transaction: {name, action}` of a module pair's arguments. */
+function transactionArgs(pair: Pair): { name: string; action: string; node: Node } | null {
+  const args = pair.value
   if (!isMap(args)) return null
   const tx = args.get('transaction', true)
   if (!isMap(tx)) return null
   const name = scalarText(tx.get('name', true))
   const action = scalarText(tx.get('action', true))
   if (name === null || action === null) return null
-  return { call, name, action, node: tx }
+  return { name, action, node: tx }
+}
+
+function transactionOf(call: ModuleCall): TxUse | null {
+  const t = transactionArgs(call.pair)
+  return t === null ? null : { call, ...t }
 }
 
 function transactionRules(calls: ModuleCall[], sink: Sink): void {
@@ -219,22 +225,18 @@ function transactionRules(calls: ModuleCall[], sink: Sink): void {
   }
 }
 
+/** Some enclosing block's `rescue:` rolls back this transaction. */
 function hasRollbackRescue(u: TxUse): boolean {
-  for (const b of u.call.blocks) {
-    if (b.section !== 'block') continue
+  return u.call.blocks.some(b => {
+    if (b.section !== 'block') return false
     const rescue = b.block.get('rescue', true)
-    if (!isSeq(rescue)) continue
-    for (const t of rescue.items) {
-      if (!isMap(t)) continue
-      const fake: ModuleCall = { task: t, pair: t.items[0] as Pair, play: u.call.play, blocks: [] }
-      for (const p of t.items) {
-        fake.pair = p as Pair
-        const r = transactionOf(fake)
-        if (r !== null && r.name === u.name && r.action === 'rollback') return true
-      }
-    }
-  }
-  return false
+    if (!isSeq(rescue)) return false
+    return rescue.items.some(t => {
+      const pair = isMap(t) ? modulePair(t) : null
+      const r = pair === null ? null : transactionArgs(pair)
+      return r !== null && r.name === u.name && r.action === 'rollback'
+    })
+  })
 }
 
 /** Roots the schema accepts (its `@keyPattern`); only those are parsed here. */
