@@ -218,7 +218,7 @@ def walk_node(req, name, node, path):
 
 def walk_item(req, op, item, path):
     """D7: every field of an item counts; unknown fields and non-map items are errors."""
-    if not isinstance(item, dict):
+    if not isinstance(item, dict) or not item:
         raise RequestError('%s: list items must be maps with one of %s' % (path, ', '.join(ITEM_FIELDS)))
     for field in item:
         if field not in ITEM_FIELDS:

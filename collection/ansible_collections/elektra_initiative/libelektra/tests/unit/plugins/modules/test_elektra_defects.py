@@ -92,6 +92,8 @@ def test_d7_all_fields_of_an_item_count_and_unknown_fields_fail(host, module):
     assert r['failed'] and "keys[0].user:/t.k[0]: unknown field 'valeu'" in r['msg']
     r = module(tree({'k': ['v']}))
     assert r['failed'] and 'keys[0].user:/t.k[0]' in r['msg']
+    r = module(tree({'k': [{}]}))
+    assert r['failed'] and 'keys[0].user:/t.k[0]' in r['msg']
 
 
 def test_d8_listed_metadata_merges_and_value_is_kept(host, module):
