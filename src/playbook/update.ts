@@ -152,7 +152,6 @@ function merge(
   fresh: Declaration[],
   pool: OldTree,
   before: Map<string, string> | null,
-  keepDropped: boolean,
   dropped: Declaration[]
 ): { decls: Declaration[]; kept: Set<string>; state: Map<string, string> } {
   const decls: Declaration[] = []
@@ -171,12 +170,10 @@ function merge(
     if (unchanged && old !== undefined) kept.add(k)
     decls.push(d)
   }
-  // entries a person added by hand (never declared by us) stay as they are
+  // entries a person added by hand (never declared by us) stay as they are; ours that are no longer
+  // declared (preconditions dropped from the session) go
   for (const [k, e] of pool.entries) {
-    if (!e.declared || seen.has(k)) continue
-    const ours = before?.has(e.name.canonical) === true
-    if (ours && !keepDropped) continue
-    if (ours) continue
+    if (!e.declared || seen.has(k) || before?.has(e.name.canonical) === true) continue
     decls.push({ name: e.name, kind: 'keep', key: null })
     kept.add(k)
   }
@@ -188,8 +185,10 @@ function spaces(n: number): string {
   return ' '.repeat(Math.max(0, n))
 }
 
+/** Moves a line `delta` columns (blank lines lose their spaces when moved). */
 function shift(line: string, delta: number): string {
-  if (delta === 0 || line.trim() === '') return delta === 0 ? line : line.trimEnd() === '' ? '' : line
+  if (delta === 0) return line
+  if (line.trim() === '') return ''
   if (delta > 0) return spaces(delta) + line
   const lead = line.length - line.trimStart().length
   return line.slice(Math.min(lead, -delta))
@@ -341,8 +340,8 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
       dropped.push(k === undefined ? { name: n, kind: 'delete', key: null } : { name: n, kind: 'set', key: k })
     }
   }
-  const a = merge(fresh.asserts, pools.asserts, input.declared?.asserts ?? null, false, [])
-  const c = merge(fresh.changes, pools.changes, input.declared?.changes ?? null, true, dropped)
+  const a = merge(fresh.asserts, pools.asserts, input.declared?.asserts ?? null, [])
+  const c = merge(fresh.changes, pools.changes, input.declared?.changes ?? null, dropped)
   const plan = planTasks(a.decls, c.decls, () => transactionName(input.session.diff, input.session.asserts), opts)
 
   const slot = g !== null ? slotOfItem(g, src, file) : slotInPlay(docs, src, file)
