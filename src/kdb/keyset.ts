@@ -28,6 +28,8 @@ export class KeySet implements Iterable<Key> {
   // keys), arr[sortedLen, …) is an unsorted tail; every current key's sort key is in arr
   private dirty = false
   private sortedLen = 0
+  // batched mode only: some entries of arr are stale
+  private stale = false
   private splices = 0
 
   constructor(keys?: Iterable<Key>) {
@@ -46,7 +48,8 @@ export class KeySet implements Iterable<Key> {
     const arr = this.arr
     // one hash lookup instead of has() + set(): the size tells whether the name was there
     if (this.map.size === before) {
-      if (!this.dirty) arr[this.lowerBound(sk)] = key
+      if (this.dirty) this.stale = true
+      else arr[this.lowerBound(sk)] = key
       return this
     }
     const n = arr.length
@@ -83,11 +86,13 @@ export class KeySet implements Iterable<Key> {
     const key = this.map.get(sk)
     if (key === undefined) return undefined
     this.map.delete(sk)
-    if (this.dirty) return key
-    if (this.splices < SPLICES_BEFORE_BATCH || this.arr.length < 256) {
+    if (!this.dirty && (this.splices < SPLICES_BEFORE_BATCH || this.arr.length < 256)) {
       this.splices++
       this.arr.splice(this.lowerBound(sk), 1)
-    } else this.startBatch()
+      return key
+    }
+    if (!this.dirty) this.startBatch()
+    this.stale = true
     return key
   }
 
@@ -181,6 +186,7 @@ export class KeySet implements Iterable<Key> {
     this.arr = []
     this.map.clear()
     this.dirty = false
+    this.stale = false
     this.sortedLen = 0
     this.splices = 0
   }
@@ -219,56 +225,66 @@ export class KeySet implements Iterable<Key> {
     this.sortedLen = this.arr.length
   }
 
-  /** The ordered array; batched changes are merged in first. */
+  /**
+   * The ordered array; batched changes are merged in first: stale entries are dropped, the tail
+   * is sorted and each of its keys is put in place by binary search, so the O(n) part is a copy.
+   */
   private sorted(): Key[] {
     this.splices = 0
     if (!this.dirty) return this.arr
     const arr = this.arr
     const map = this.map
-    // the default sort compares UTF-16 units, which for latin1 sort keys is byte order (and is
-    // faster than a comparator)
-    const tail: string[] = []
-    for (let i = this.sortedLen; i < arr.length; i++) tail.push((arr[i] as Key).name.sortKey)
-    tail.sort()
-    const out: Key[] = []
-    let last: string | undefined
-    const emit = (sk: string): void => {
-      if (sk === last) return
-      last = sk
-      const cur = map.get(sk)
-      if (cur !== undefined) out.push(cur)
-    }
-    let i = 0
-    let j = 0
-    while (i < this.sortedLen && j < tail.length) {
-      const a = (arr[i] as Key).name.sortKey
-      const b = tail[j] as string
-      if (a <= b) {
-        emit(a)
-        i++
-      } else {
-        emit(b)
-        j++
+    let prefix: Key[]
+    if (!this.stale) prefix = arr.slice(0, this.sortedLen)
+    else {
+      // removed keys drop out, replaced ones are swapped for the current object
+      prefix = []
+      for (let i = 0; i < this.sortedLen; i++) {
+        const cur = map.get((arr[i] as Key).name.sortKey)
+        if (cur !== undefined) prefix.push(cur)
       }
     }
-    for (; i < this.sortedLen; i++) emit((arr[i] as Key).name.sortKey)
-    for (; j < tail.length; j++) emit(tail[j] as string)
+    const tail: string[] = []
+    for (let i = this.sortedLen; i < arr.length; i++) tail.push((arr[i] as Key).name.sortKey)
+    // the default sort compares UTF-16 units, which for latin1 sort keys is byte order (and is
+    // faster than a comparator)
+    tail.sort()
+    const out: Key[] = []
+    let p = 0
+    let last: string | undefined
+    for (const sk of tail) {
+      if (sk === last) continue
+      last = sk
+      const key = map.get(sk)
+      if (key === undefined) continue
+      const pos = lowerBoundIn(prefix, sk, p)
+      for (; p < pos; p++) out.push(prefix[p] as Key)
+      // a key removed and added again while batched is in both; the prefix holds it already
+      if (p < prefix.length && (prefix[p] as Key).name.sortKey === sk) continue
+      out.push(key)
+    }
+    for (; p < prefix.length; p++) out.push(prefix[p] as Key)
     this.arr = out
     this.dirty = false
+    this.stale = false
     this.sortedLen = 0
     return out
   }
 
   /** Binary search in arr; callers make sure arr is in order (not dirty). */
   private lowerBound(sk: string): number {
-    const arr = this.arr
-    let lo = 0
-    let hi = arr.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if ((arr[mid] as Key).name.sortKey < sk) lo = mid + 1
-      else hi = mid
-    }
-    return lo
+    return lowerBoundIn(this.arr, sk, 0)
   }
+}
+
+/** The first index >= from whose sort key is not below sk, in a sorted array. */
+function lowerBoundIn(arr: readonly Key[], sk: string, from: number): number {
+  let lo = from
+  let hi = arr.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((arr[mid] as Key).name.sortKey < sk) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
