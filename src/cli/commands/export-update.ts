@@ -49,6 +49,7 @@ function exportOptions(opts: ExportCliOptions, warn: (m: string) => void) {
 }
 
 export const updateInPlace: UpdateInPlace = async ({ ctx, session, opts, warn, file, check }) => {
+  if (opts.format !== 'ansible') throw new UsageError(`export --update rewrites playbooks: --format ${opts.format} cannot be used with it`)
   const abs = path.resolve(file)
   let text: string
   try {
