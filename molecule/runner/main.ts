@@ -19,6 +19,7 @@ options:
   -s, --scenario-name NAME   only this scenario (repeatable); default: all
   --collections DIR          put DIR first in ANSIBLE_COLLECTIONS_PATH (test another collection build)
   --report FILE              summary file (default .tmp/reports/molecule.json)
+  -j, --parallel N           run N scenarios at a time (default 2; each has its own hosts)
   -v, --verbose              stream ansible-playbook output
 `
 
@@ -32,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
         'scenario-name': { type: 'string', short: 's', multiple: true },
         collections: { type: 'string' },
         report: { type: 'string' },
+        parallel: { type: 'string', short: 'j' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -57,12 +59,18 @@ async function main(argv: string[]): Promise<number> {
     return 2
   }
   const steps = command === 'test' ? {} : { steps: [command!], keepDir: (s: string) => resolve(projectDir, '.tmp', 'molecule', s) }
+  const parallel = Number(values.parallel ?? '2')
+  if (!Number.isInteger(parallel) || parallel < 1) {
+    process.stderr.write(`--parallel: expected a positive integer, got ${JSON.stringify(values.parallel)}\n`)
+    return 2
+  }
   const reportFile = resolve(values.report ?? resolve(projectDir, '.tmp', 'reports', 'molecule.json'))
   const report = await runAll({
     projectDir,
     scenarios: values['scenario-name'] ?? [],
     ...(values.collections !== undefined ? { collectionsPath: resolve(values.collections) } : {}),
     verbose: values.verbose ?? false,
+    parallel,
     ...steps,
     log: line => console.log(line)
   })

@@ -20,6 +20,8 @@ export interface TestOptions extends RunOptions {
   // with `steps`: a fixed ephemeral directory per scenario kept between invocations
   // (.tmp/molecule/<scenario>), so `create`, `converge`, … can be run one by one
   keepDir?: (scenario: string) => string
+  // scenarios run at the same time (each has its own hosts and directories); default 1
+  parallel?: number
 }
 
 export async function runAll(options: TestOptions): Promise<Report> {
@@ -34,7 +36,7 @@ export async function runAll(options: TestOptions): Promise<Report> {
     for (const name of names) results.push({ name, status: 'skipped', seconds: 0, reason: skip, steps: [] })
     return makeReport(results, (Date.now() - began) / 1000)
   }
-  for (const name of names) {
+  const runOne = async (name: string): Promise<ScenarioResult> => {
     const ephemeralDir = options.keepDir ? options.keepDir(name) : makeEphemeralDir(name)
     mkdirSync(ephemeralDir, { recursive: true })
     let result: ScenarioResult
@@ -62,7 +64,17 @@ export async function runAll(options: TestOptions): Promise<Report> {
       removeEphemeralDir(ephemeralDir)
     }
     options.log(`[${name}] ${result.status.toUpperCase()} in ${result.seconds.toFixed(1)} s`)
-    results.push(result)
+    return result
   }
+  // a small pool; results keep the order of `names`
+  const queue = names.map((name, i) => ({ name, i }))
+  const slots: ScenarioResult[] = new Array<ScenarioResult>(names.length)
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      slots[next.i] = await runOne(next.name)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 1, names.length)) }, worker))
+  results.push(...slots)
   return makeReport(results, (Date.now() - began) / 1000)
 }
