@@ -135,6 +135,17 @@ describe('Key.clone', () => {
     expect(k.metaShared.get('x')).toBe('user:/o')
     expect(c.name).toBe(k.name)
   })
+  it('copies Buffer values instead of sharing their memory', () => {
+    const k = Key.create('user:/a', Buffer.from([1, 2]))
+    expect(Object.getPrototypeOf(k.value)).toBe(Uint8Array.prototype)
+    const c = k.clone()
+    ;(c.value as Uint8Array)[0] = 9
+    expect(k.value).toEqual(bytes(1, 2))
+    const raw = new Key(k.name, Buffer.from([3]), new Map([['binary', '']]))
+    const rc = raw.clone()
+    ;(rc.value as Uint8Array)[0] = 7
+    expect(raw.value).toEqual(Buffer.from([3]))
+  })
   it('withName copies under another name', () => {
     const k = Key.create('user:/a', 'v', { m: '1' })
     const c = k.withName('system:/b')

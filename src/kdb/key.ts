@@ -97,9 +97,12 @@ export class Key {
     return this
   }
 
-  /** Makes this a binary key; a zero-length value is "no value". The array is not copied. */
+  /**
+   * Makes this a binary key; a zero-length value is "no value". The bytes are not copied; a
+   * Buffer is viewed as a plain Uint8Array so that equal keys compare equal in tests.
+   */
   setBinary(value: Uint8Array | null): this {
-    this.value = value === null ? null : nonEmpty(value)
+    this.value = value === null ? null : nonEmpty(plain(value))
     this.meta.set('binary', '')
     this.metaShared?.delete('binary')
     return this
@@ -147,7 +150,8 @@ export class Key {
 
   /** A copy (as clone) under another name. */
   withName(name: string | KeyName): Key {
-    const v = this.value instanceof Uint8Array ? this.value.slice() : this.value
+    // new Uint8Array(v) copies (Buffer#slice would share the memory)
+    const v = this.value instanceof Uint8Array ? new Uint8Array(this.value) : this.value
     const k = new Key(toKeyName(name), v, new Map(this.meta))
     if (this.metaShared !== undefined && this.metaShared.size > 0)
       k.metaShared = new Map(this.metaShared)
@@ -163,6 +167,12 @@ export class Key {
     this.meta.delete(n)
     this.metaShared?.delete(n)
   }
+}
+
+function plain(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 function nonEmpty(bytes: Uint8Array): Uint8Array | null {
