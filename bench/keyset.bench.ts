@@ -10,7 +10,8 @@ const ROUNDS = 7
 
 function plainNames(tag: string): string[] {
   const out: string[] = []
-  for (let i = 0; i < N; i++) out.push(`user:/tests/app${i % 97}/section${(i / 97) | 0}/key${i}${tag}`)
+  for (let i = 0; i < N; i++)
+    out.push(`user:/tests/app${i % 97}/section${(i / 97) | 0}/key${i}${tag}`)
   return out
 }
 
@@ -55,7 +56,9 @@ function bench<T>(label: string, setup: (round: number) => T, run: (input: T) =>
 function sortedKeys(names: string[]): Key[] {
   return names
     .map(n => new Key(parseKeyName(n), 'v'))
-    .sort((a, b) => (a.name.sortKey < b.name.sortKey ? -1 : a.name.sortKey > b.name.sortKey ? 1 : 0))
+    .sort((a, b) =>
+      a.name.sortKey < b.name.sortKey ? -1 : a.name.sortKey > b.name.sortKey ? 1 : 0
+    )
 }
 
 function shuffle<T>(xs: T[]): T[] {
@@ -69,51 +72,100 @@ function shuffle<T>(xs: T[]): T[] {
   return a
 }
 
-const load = os.loadavg().map(l => l.toFixed(2)).join(' ')
-console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${load}`)
+const load = os
+  .loadavg()
+  .map(l => l.toFixed(2))
+  .join(' ')
+console.log(
+  `node ${process.version}, ${os.cpus()[0]?.model ?? '?'} x${os.cpus().length}, load ${load}`
+)
 
 // a floor for the plain case: the string work and one map insert, without any checks
-bench('(floor: slice+split+replaceAll+Map.set, 100k)', r => plainNames(`/f${r}`), ns => {
-  const m = new Map<string, object>()
-  for (const n of ns) {
-    const path = n.slice(6)
-    m.set(n, { n, parts: path.split('/'), sk: '\x06\0' + path.replaceAll('/', '\0') + '\0' })
+bench(
+  '(floor: slice+split+replaceAll+Map.set, 100k)',
+  r => plainNames(`/f${r}`),
+  ns => {
+    const m = new Map<string, object>()
+    for (const n of ns) {
+      const path = n.slice(6)
+      m.set(n, { n, parts: path.split('/'), sk: '\x06\0' + path.replaceAll('/', '\0') + '\0' })
+    }
   }
-})
-bench('parseKeyName 100k unique plain names', r => plainNames(`/r${r}`), ns => {
-  for (const n of ns) parseKeyName(n)
-})
-bench('parseKeyName 100k unique arrays/escapes/UTF-8', r => specialNames(`/r${r}`), ns => {
-  for (const n of ns) parseKeyName(n)
-})
+)
+bench(
+  'parseKeyName 100k unique plain names',
+  r => plainNames(`/r${r}`),
+  ns => {
+    for (const n of ns) parseKeyName(n)
+  }
+)
+bench(
+  'parseKeyName 100k unique arrays/escapes/UTF-8',
+  r => specialNames(`/r${r}`),
+  ns => {
+    for (const n of ns) parseKeyName(n)
+  }
+)
 const hot = plainNames('/hot').slice(0, 10_000)
-bench('parseKeyName 10k names x10 (cached)', () => hot, ns => {
-  for (let i = 0; i < 10; i++) for (const n of ns) parseKeyName(n)
-})
+bench(
+  'parseKeyName 10k names x10 (cached)',
+  () => hot,
+  ns => {
+    for (let i = 0; i < 10; i++) for (const n of ns) parseKeyName(n)
+  }
+)
 
 const keys = sortedKeys(plainNames('/ks'))
-bench('KeySet add 100k in order', () => keys, ks => new KeySet(ks))
+bench(
+  'KeySet add 100k in order',
+  () => keys,
+  ks => new KeySet(ks)
+)
 const shuffled = shuffle(keys)
-bench('KeySet add 100k shuffled, then first()', () => shuffled, ks => new KeySet(ks).first())
+bench(
+  'KeySet add 100k shuffled, then first()',
+  () => shuffled,
+  ks => new KeySet(ks).first()
+)
 const full = new KeySet(keys)
 const names: KeyName[] = keys.map(k => k.name)
-bench('KeySet lookup 100k by KeyName', () => names, ns => {
-  for (const n of ns) full.lookup(n)
-})
+bench(
+  'KeySet lookup 100k by KeyName',
+  () => names,
+  ns => {
+    for (const n of ns) full.lookup(n)
+  }
+)
 const parents = Array.from({ length: 1000 }, (_, i) => parseKeyName(`user:/tests/app${i % 97}`))
-bench('KeySet below() x1000 on 100k (~1000 keys each)', () => parents, ps => {
-  for (const p of ps) full.below(p)
-})
-bench('KeySet 1000 x (out-of-order add + below)', () => full.copy(), ks => {
-  for (let i = 0; i < 1000; i++) {
-    ks.add(Key.create(`user:/tests/app1/extra${i}`))
-    ks.below(parents[1] as KeyName)
+bench(
+  'KeySet below() x1000 on 100k (~1000 keys each)',
+  () => parents,
+  ps => {
+    for (const p of ps) full.below(p)
   }
-})
-bench('KeySet 100 x (100 out-of-order adds + below)', () => full.copy(), ks => {
-  for (let r = 0; r < 100; r++) {
-    for (let i = 0; i < 100; i++) ks.add(Key.create(`user:/tests/app2/extra${r}-${i}`))
-    ks.below(parents[2] as KeyName)
+)
+bench(
+  'KeySet 1000 x (out-of-order add + below)',
+  () => full.copy(),
+  ks => {
+    for (let i = 0; i < 1000; i++) {
+      ks.add(Key.create(`user:/tests/app1/extra${i}`))
+      ks.below(parents[1] as KeyName)
+    }
   }
-})
-bench('KeySet clone() 100k (deep)', () => full, ks => ks.clone())
+)
+bench(
+  'KeySet 100 x (100 out-of-order adds + below)',
+  () => full.copy(),
+  ks => {
+    for (let r = 0; r < 100; r++) {
+      for (let i = 0; i < 100; i++) ks.add(Key.create(`user:/tests/app2/extra${r}-${i}`))
+      ks.below(parents[2] as KeyName)
+    }
+  }
+)
+bench(
+  'KeySet clone() 100k (deep)',
+  () => full,
+  ks => ks.clone()
+)

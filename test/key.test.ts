@@ -1,13 +1,21 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalMetaName, Key, keysDiffer, metaDiffers, valueBytes, valuesDiffer } from '../src/kdb/key.js'
+import {
+  canonicalMetaName,
+  Key,
+  keysDiffer,
+  metaDiffers,
+  valueBytes,
+  valuesDiffer
+} from '../src/kdb/key.js'
 import { KeyNameError, keyNameFromParts, parseKeyName } from '../src/kdb/keyname.js'
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b)
 
 describe('canonicalMetaName', () => {
   it('accepts meta:/x, x, /x, x/ and x/./ for the same metakey', () => {
-    for (const n of ['meta:/x', 'x', '/x', 'x/', 'x/./', '//x//']) expect(canonicalMetaName(n)).toBe('x')
+    for (const n of ['meta:/x', 'x', '/x', 'x/', 'x/./', '//x//'])
+      expect(canonicalMetaName(n)).toBe('x')
   })
   it('canonicalises array parts and keeps escapes', () => {
     expect(canonicalMetaName('comment/#10')).toBe('comment/#_10')
@@ -28,11 +36,17 @@ describe('canonicalMetaName', () => {
       fc.constantFrom('', '%', '.', '..', '#10', '#_10', '\\', '/')
     )
     fc.assert(
-      fc.property(fc.array(part.filter(p => !p.includes('\0')), { maxLength: 3 }), parts => {
-        const n = keyNameFromParts('meta', parts).canonical.slice('meta:/'.length)
-        expect(canonicalMetaName(n)).toBe(n)
-        expect(canonicalMetaName('meta:/' + n)).toBe(n)
-      })
+      fc.property(
+        fc.array(
+          part.filter(p => !p.includes('\0')),
+          { maxLength: 3 }
+        ),
+        parts => {
+          const n = keyNameFromParts('meta', parts).canonical.slice('meta:/'.length)
+          expect(canonicalMetaName(n)).toBe(n)
+          expect(canonicalMetaName('meta:/' + n)).toBe(n)
+        }
+      )
     )
   })
   it('rejects invalid names instead of silently using meta:/', () => {

@@ -216,7 +216,10 @@ describe('properties', () => {
     fc.stringMatching(/^#[1-9][0-9]{0,20}$/),
     fc.stringMatching(/^[\\/.%#a]{0,6}$/)
   )
-  const parts = fc.array(part.filter(p => !p.includes('\0')), { maxLength: 5 })
+  const parts = fc.array(
+    part.filter(p => !p.includes('\0')),
+    { maxLength: 5 }
+  )
   const ns = fc.constantFrom(...NAMESPACES)
   // [''] is the /% quirk: its unescaped form has no parts
   const notQuirk = (ps: string[]): boolean => !(ps.length === 1 && ps[0] === '')

@@ -17,14 +17,19 @@ import { KeySet } from '../src/kdb/keyset.js'
 const VECTORS =
   process.env.ELEKTRA_PLAYBOOK_VECTORS ??
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/vectors')
-const sortOrder = JSON.parse(readFileSync(path.join(VECTORS, 'sort-order.json'), 'utf8')) as string[]
+const sortOrder = JSON.parse(
+  readFileSync(path.join(VECTORS, 'sort-order.json'), 'utf8')
+) as string[]
 
 const ks = (...names: string[]): KeySet => new KeySet(names.map(n => Key.create(n, n)))
 const names = (keys: Iterable<Key>): string[] => [...keys].map(k => k.name.canonical)
 
 describe('KeySet order', () => {
   it('iterates sort-order.json in vector order whatever the insertion order', () => {
-    for (const order of fc.sample(fc.shuffledSubarray(sortOrder, { minLength: sortOrder.length }), 5)) {
+    for (const order of fc.sample(
+      fc.shuffledSubarray(sortOrder, { minLength: sortOrder.length }),
+      5
+    )) {
       expect(ks(...order).names()).toEqual(sortOrder)
     }
   })
@@ -79,7 +84,11 @@ describe('KeySet ranges', () => {
   )
   it('below is a contiguous range in the parent namespace', () => {
     expect(names(s.below('user:/a'))).toEqual(['user:/a/b', 'user:/a/b/c'])
-    expect(names(s.below('user:/a', { self: true }))).toEqual(['user:/a', 'user:/a/b', 'user:/a/b/c'])
+    expect(names(s.below('user:/a', { self: true }))).toEqual([
+      'user:/a',
+      'user:/a/b',
+      'user:/a/b/c'
+    ])
     expect(names(s.below('user:/a/b/c'))).toEqual([])
     expect(names(s.below('user:/zzz', { self: true }))).toEqual([])
     expect(names(s.below('/a'))).toEqual(['/a/b'])
@@ -91,7 +100,12 @@ describe('KeySet ranges', () => {
     expect(names(s.below('dir:/'))).toEqual([])
   })
   it('belowAnyNamespace matches the parts in every namespace', () => {
-    expect(names(s.belowAnyNamespace('/a'))).toEqual(['/a/b', 'user:/a/b', 'user:/a/b/c', 'system:/a/x'])
+    expect(names(s.belowAnyNamespace('/a'))).toEqual([
+      '/a/b',
+      'user:/a/b',
+      'user:/a/b/c',
+      'system:/a/x'
+    ])
     expect(names(s.belowAnyNamespace('/a', { self: true }))).toEqual([
       '/a',
       '/a/b',
@@ -112,7 +126,14 @@ describe('KeySet ranges', () => {
     expect(c.has('user:/a-b')).toBe(true)
     const all = c.cutAnyNamespace('/a')
     expect(all.names()).toEqual(['/a', '/a/b', 'system:/a', 'system:/a/x'])
-    expect(c.names()).toEqual(['user:/', 'user:/a-b', 'user:/a\\/b', 'user:/aa', 'system:/', 'system:/b'])
+    expect(c.names()).toEqual([
+      'user:/',
+      'user:/a-b',
+      'user:/a\\/b',
+      'user:/aa',
+      'system:/',
+      'system:/b'
+    ])
   })
 })
 
@@ -145,7 +166,10 @@ describe('KeySet model', () => {
   const name = fc
     .tuple(
       fc.constantFrom(...NAMESPACES),
-      fc.array(part.filter(p => !p.includes('\0')), { maxLength: 3 })
+      fc.array(
+        part.filter(p => !p.includes('\0')),
+        { maxLength: 3 }
+      )
     )
     .map(([ns, ps]) => keyNameFromParts(ns, ps))
   // distinct seed keys, so that sets are large enough (>= 256) for the batched path
@@ -170,47 +194,47 @@ describe('KeySet model', () => {
 
   const check = (readWeight: number) =>
     fc.property(ops(readWeight), fc.integer({ min: 0, max: 400 }), (ops, seedCount) => {
-        const set = new KeySet()
-        const model = new Map<string, Key>()
-        for (const n of seedNames(seedCount)) {
-          const k = Key.create(n, 'seed')
+      const set = new KeySet()
+      const model = new Map<string, Key>()
+      for (const n of seedNames(seedCount)) {
+        const k = Key.create(n, 'seed')
+        set.add(k)
+        model.set(n.sortKey, k)
+      }
+      for (const o of ops) {
+        if (o.t === 'add') {
+          const k = Key.create(o.n, 'v')
           set.add(k)
-          model.set(n.sortKey, k)
-        }
-        for (const o of ops) {
-          if (o.t === 'add') {
-            const k = Key.create(o.n, 'v')
-            set.add(k)
-            model.set(o.n.sortKey, k)
-          } else if (o.t === 'remove') {
-            expect(set.remove(o.n)).toBe(model.get(o.n.sortKey))
-            model.delete(o.n.sortKey)
-          } else if (o.t === 'below') {
-            const want = [...model.values()]
-              .filter(
-                k =>
-                  k.name.namespace === o.n.namespace &&
-                  isBelowOrSame(o.n, k.name) &&
-                  k.name.sortKey !== o.n.sortKey
-              )
-              .sort((a, b) => byBytes(a.name, b.name))
-            expect(set.below(o.n)).toEqual(want)
-          } else {
-            const cut = set.cut(o.n)
-            for (const k of cut) {
-              expect(k.name.namespace).toBe(o.n.namespace)
-              expect(isBelowOrSame(o.n, k.name)).toBe(true)
-              model.delete(k.name.sortKey)
-            }
+          model.set(o.n.sortKey, k)
+        } else if (o.t === 'remove') {
+          expect(set.remove(o.n)).toBe(model.get(o.n.sortKey))
+          model.delete(o.n.sortKey)
+        } else if (o.t === 'below') {
+          const want = [...model.values()]
+            .filter(
+              k =>
+                k.name.namespace === o.n.namespace &&
+                isBelowOrSame(o.n, k.name) &&
+                k.name.sortKey !== o.n.sortKey
+            )
+            .sort((a, b) => byBytes(a.name, b.name))
+          expect(set.below(o.n)).toEqual(want)
+        } else {
+          const cut = set.cut(o.n)
+          for (const k of cut) {
+            expect(k.name.namespace).toBe(o.n.namespace)
+            expect(isBelowOrSame(o.n, k.name)).toBe(true)
+            model.delete(k.name.sortKey)
           }
-          expect(set.size).toBe(model.size)
         }
-        const want = [...model.values()].sort((a, b) => byBytes(a.name, b.name))
-        const got = set.toArray()
-        expect(got.length).toBe(want.length)
-        got.forEach((k, i) => expect(k).toBe(want[i]))
-        for (const k of want) expect(set.lookup(k.name)).toBe(k)
-      })
+        expect(set.size).toBe(model.size)
+      }
+      const want = [...model.values()].sort((a, b) => byBytes(a.name, b.name))
+      const got = set.toArray()
+      expect(got.length).toBe(want.length)
+      got.forEach((k, i) => expect(k).toBe(want[i]))
+      for (const k of want) expect(set.lookup(k.name)).toBe(k)
+    })
 
   it('behaves like a map sorted by unescaped bytes (reads between changes)', () => {
     fc.assert(check(10), { numRuns: 40 })

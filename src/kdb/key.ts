@@ -22,7 +22,11 @@ export function canonicalMetaName(name: string): string {
     canonical = parseKeyName(full).canonical.slice(META_PREFIX.length)
   } catch (e) {
     if (!(e instanceof KeyNameError)) throw e
-    throw new KeyNameError(name, e.reason, `invalid metakey name ${JSON.stringify(name)}: ${e.reason}`)
+    throw new KeyNameError(
+      name,
+      e.reason,
+      `invalid metakey name ${JSON.stringify(name)}: ${e.reason}`
+    )
   }
   if (metaNames.size >= 10_000) metaNames.clear()
   metaNames.set(name, canonical)

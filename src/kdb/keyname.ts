@@ -3,14 +3,7 @@
 // disagree, we follow the C code (we must read what the real `kdb` writes).
 
 export type Namespace =
-  | 'cascading'
-  | 'meta'
-  | 'spec'
-  | 'proc'
-  | 'dir'
-  | 'user'
-  | 'system'
-  | 'default'
+  'cascading' | 'meta' | 'spec' | 'proc' | 'dir' | 'user' | 'system' | 'default'
 
 export interface KeyName {
   /** the unique escaped spelling, e.g. `user:/a\/b/c` */
@@ -97,7 +90,8 @@ function escapeError(s: string, from: number): string | null {
           return `'\\%' at index ${i} is only allowed as a whole part`
         break
       case '.':
-        if (s.charCodeAt(i - 1) !== 0x2f) return `'\\.' at index ${i} is only allowed as a whole part`
+        if (s.charCodeAt(i - 1) !== 0x2f)
+          return `'\\.' at index ${i} is only allowed as a whole part`
         if (endsPart(s, i + 2)) break
         if (s.charCodeAt(i + 2) === 0x2e && endsPart(s, i + 3)) {
           end = i + 3
