@@ -1,47 +1,56 @@
-// Persists what the last export/update of the remembered template declared (update.ts's DeclaredState),
-// in the dump format: parent `system:/elektra/record/export/ansible` (value: the template's absolute
-// path), `declared/assert/<name>` and `declared/change/<name>` (value: fingerprint), where <name> is
-// the key's canonical name escaped as one part. The file lives beside the system session file.
+// Persists what the last export/update of the remembered template declared (update.ts's DeclaredState)
+// as JSON beside the system session file: {"template": ABSOLUTE PATH, "asserts": {NAME: FP},
+// "changes": {NAME: FP}} (canonical key names, fingerprints from update.ts). JSON rather than the dump
+// format: written on every `export -o`, it must stay cheap for 100k keys.
 import { readFile } from 'node:fs/promises'
 import { atomicWrite } from '../kdb/atomic-write.js'
-import { readDump } from '../kdb/dump-read.js'
-import { writeDump } from '../kdb/dump-write.js'
-import { Key } from '../kdb/key.js'
-import { baseName, keyNameFromParts, parseKeyName } from '../kdb/keyname.js'
-import { KeySet } from '../kdb/keyset.js'
 import { emptyDeclared, type DeclaredState } from './update.js'
 
-export const DECLARED_FILE = 'record-export.cfg'
-const PARENT = parseKeyName('system:/elektra/record/export/ansible')
-const ROLES = { assert: 'asserts', change: 'changes' } as const
+export const DECLARED_FILE = 'record-export.json'
+
+interface Stored {
+  template: string
+  asserts: Record<string, string>
+  changes: Record<string, string>
+}
+
+function toMap(o: unknown): Map<string, string> {
+  const m = new Map<string, string>()
+  if (typeof o === 'object' && o !== null)
+    for (const [k, v] of Object.entries(o)) if (typeof v === 'string') m.set(k, v)
+  return m
+}
 
 /** The state remembered for `template` (absolute path), or null when another file (or none) is remembered. */
 export async function readDeclared(file: string, template: string): Promise<DeclaredState | null> {
-  let bytes: Uint8Array
+  let text: string
   try {
-    bytes = await readFile(file)
+    text = await readFile(file, 'utf8')
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw e
   }
-  const ks = readDump(bytes, PARENT, { file })
-  if (ks.lookup(PARENT)?.value !== template) return null
-  const state = emptyDeclared()
-  for (const k of ks) {
-    const p = k.name.parts
-    if (p.length !== PARENT.parts.length + 3 || p[PARENT.parts.length] !== 'declared') continue
-    const role = ROLES[p[PARENT.parts.length + 1] as keyof typeof ROLES]
-    if (role === undefined || typeof k.value !== 'string') continue
-    state[role].set(baseName(k.name), k.value)
+  let data: Partial<Stored>
+  try {
+    data = JSON.parse(text) as Partial<Stored>
+  } catch {
+    // an unreadable state only costs the kept hand edits: every declared key is written again
+    return null
   }
+  if (data.template !== template) return null
+  const state = emptyDeclared()
+  for (const [k, v] of toMap(data.asserts)) state.asserts.set(k, v)
+  for (const [k, v] of toMap(data.changes)) state.changes.set(k, v)
   return state
 }
 
 export async function writeDeclared(file: string, template: string, state: DeclaredState): Promise<void> {
-  const ks = new KeySet()
-  ks.add(Key.create(PARENT, template))
-  const base = [...PARENT.parts, 'declared']
-  for (const [part, role] of Object.entries(ROLES))
-    for (const [name, fp] of state[role]) ks.add(new Key(keyNameFromParts('system', [...base, part, name]), fp))
-  await atomicWrite(file, writeDump(ks, PARENT), { fileMode: 0o644, dirMode: 0o755 })
+  // names such as `__proto__` must stay own data properties
+  const obj = (m: Map<string, string>): Record<string, string> => {
+    const o: Record<string, string> = Object.create(null) as Record<string, string>
+    for (const [k, v] of m) o[k] = v
+    return o
+  }
+  const data: Stored = { template, asserts: obj(state.asserts), changes: obj(state.changes) }
+  await atomicWrite(file, Buffer.from(JSON.stringify(data) + '\n', 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
 }

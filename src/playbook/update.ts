@@ -1,6 +1,5 @@
 // `export --update FILE`: rewrites the generated tasks of a playbook so they declare what the session says,
 // keeping a person's edits inside them where the session did not change that key, and every byte outside.
-import { createHash } from 'node:crypto'
 import { isMap, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import type { Key } from '../kdb/key.js'
 import { parseKeyName, type KeyName } from '../kdb/keyname.js'
@@ -14,7 +13,7 @@ import { emitGenerated, GENERATED_TAG } from './playbook-emit.js'
 import { planTasks, type ModuleTask } from './playbook-plan.js'
 import { LineArray } from './line-sink.js'
 import { SourceText } from './source-text.js'
-import { declarationBody, type Reuse } from './tree-emit.js'
+import type { Reuse } from './tree-emit.js'
 import type { TreeNode } from './key-tree.js'
 import { ANSIBLE_TAGS } from './yaml-tags.js'
 
@@ -63,12 +62,52 @@ export interface UpdateResult {
   declared: DeclaredState
 }
 
-/** Fingerprint of what a declaration says (kind, value text, metadata). */
+/** A cyrb53-style 53-bit hash over several strings (not cryptographic: it tells "changed since" apart). */
+class Hash53 {
+  private h1: number
+  private h2: number
+  constructor(seed: number) {
+    this.h1 = 0xdeadbeef ^ seed
+    this.h2 = 0x41c6ce57 ^ seed
+  }
+  add(s: string): this {
+    let h1 = this.h1
+    let h2 = this.h2
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      h1 = Math.imul(h1 ^ c, 2654435761)
+      h2 = Math.imul(h2 ^ c, 1597334677)
+    }
+    // a separator, so ("ab", "c") and ("a", "bc") differ
+    this.h1 = Math.imul(h1 ^ 0x10000, 2654435761)
+    this.h2 = Math.imul(h2 ^ 0x10000, 1597334677)
+    return this
+  }
+  value(): number {
+    let h1 = this.h1
+    let h2 = this.h2
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+    return 4294967296 * (2097151 & h2) + (h1 >>> 0)
+  }
+}
+
+/**
+ * Fingerprint of what a declaration says: its kind, value and metadata (metadata hashed entry by entry
+ * and summed, so insertion order does not matter). Same declaration → same fingerprint across runs.
+ */
 export function fingerprint(d: Declaration): string {
-  const body = declarationBody(d)
-  const h = createHash('sha1').update(d.kind).update('\0').update(body.value ?? '\u0001')
-  for (const [n, v] of body.meta) h.update('\0').update(n).update('\0').update(v)
-  return h.digest('base64').slice(0, 16)
+  const k = d.kind === 'delete' || d.kind === 'assert-absent' ? null : d.key
+  const main = new Hash53(0).add(d.kind)
+  let h = 0
+  if (k !== null) {
+    const v = k.value
+    if (v === null) main.add('null')
+    else if (typeof v === 'string') main.add('s').add(v)
+    else main.add('b').add(Buffer.from(v).toString('latin1'))
+    for (const [n, mv] of k.meta) h += new Hash53(1).add(n).add(mv).value()
+  }
+  return ((main.value() + h) % Number.MAX_SAFE_INTEGER).toString(36)
 }
 
 /** The state to remember after writing a freshly generated playbook. */
