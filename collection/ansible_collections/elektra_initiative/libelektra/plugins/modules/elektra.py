@@ -469,7 +469,8 @@ INVOCATION_LIMIT = 1000
 
 
 def _valid_tx_name(name):
-    return bool(name) and name not in ('.', '..') and all(c.isalnum() and c.isascii() or c in '_.-' for c in name)
+    # the schema's pattern ^[A-Za-z0-9_.-]+$; no `/`, so the staging file stays in its directory
+    return bool(name) and all(c.isalnum() and c.isascii() or c in '_.-' for c in name)
 
 
 def make_store(module):

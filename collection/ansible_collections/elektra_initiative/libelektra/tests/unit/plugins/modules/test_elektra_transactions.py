@@ -146,8 +146,13 @@ def test_transaction_of_another_user_is_refused(host, module):
 
 
 def test_invalid_transaction_name(host, module):
-    r = module(tx('create', 'user', {'a': '1'}, name='a/b'))
-    assert r['failed'] and 'transaction.name' in r['msg']
+    for bad in ('a/b', 'ä', ''):
+        r = module(tx('create', 'user', {'a': '1'}, name=bad))
+        assert r['failed'] and 'transaction.name' in r['msg']
+    for odd in ('..', '.'):
+        assert module(tx('create', 'user', {'a': '1'}, name=odd))['transaction']['state'] == 'staged'
+        assert module(tx('commit', name=odd))['transaction']['state'] == 'committed'
+    assert sorted(os.listdir(staging_dir(host))) == []
 
 
 def test_diff_shows_pending_and_applied_changes(host, module):
