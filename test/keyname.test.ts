@@ -260,4 +260,25 @@ describe('properties', () => {
       })
     )
   })
+
+  // §2.7 vs §6.3: appending a relative name = parsing `base/relative` as a whole, except that
+  // addName sees no part start before a leading `\%`, `\.` (libelektra looks outside the string)
+  it('addName agrees with parsing the joined name', () => {
+    const rel = fc.stringMatching(/^[a/.%#10_\\:]{0,10}$/)
+    fc.assert(
+      fc.property(ns, parts, rel, (space, ps, r) => {
+        fc.pre(notQuirk(ps))
+        fc.pre(!/^\\[%.]/.test(r.replace(/^\/+/, '')))
+        const base = keyNameFromParts(space, ps)
+        const joined = base.canonical + '/' + r
+        const reason = validateKeyName(joined)
+        if (reason !== null) {
+          expect(() => addName(base, r)).toThrow(KeyNameError)
+          return
+        }
+        expect(addName(base, r)).toEqual(parseKeyName(joined))
+      }),
+      { numRuns: 500 }
+    )
+  })
 })
