@@ -126,11 +126,13 @@ describe('validate', () => {
           b: y
       - user:/ok:
           'bad\\q': z
+          fine: [{meta: {elektra/assert: maybe, elektra: {deleted: 'yes'}}}]
 `
     expect(issues(text)).toEqual([
       'play.yml:3:9: dir:/ keys need the option chdir (where .dir/default.ecf lives)',
       'play.yml:5:9: keys[1].proc:/x: a root is spec, dir, user or system, bare or as ns:/path',
-      String.raw`play.yml:8:11: invalid key name part "bad\\q": illegal escape sequence '\q' at index 3`
+      String.raw`play.yml:8:11: invalid key name part "bad\\q": illegal escape sequence '\q' at index 3`,
+      "play.yml:9:42: meta elektra/assert takes a boolean such as '1'"
     ])
   })
 

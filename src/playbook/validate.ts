@@ -16,6 +16,7 @@ import {
 import { addName, KeyNameError, parseKeyName, type KeyName } from '../kdb/keyname.js'
 import { moduleCalls, modulePair, scalarText, type ModuleCall } from './module-tasks.js'
 import { moduleSchema } from './schema.js'
+import { ASSERT, DELETED, REMOVED } from '../meta/markers.js'
 import { ANSIBLE_TAGS } from './yaml-tags.js'
 
 export interface ValidationIssue {
@@ -239,6 +240,8 @@ function hasRollbackRescue(u: TxUse): boolean {
   })
 }
 
+const MARKER_NAMES = new Set([DELETED, REMOVED, ASSERT])
+
 /** Roots the schema accepts (its `@keyPattern`); only those are parsed here. */
 const TREE_ROOT = /^(spec|dir|user|system)(:\/.*)?$/s
 
@@ -288,6 +291,25 @@ function walkNames(base: KeyName, node: Node | null, sink: Sink): void {
       if (!isMap(item)) continue
       const children = item.get('keys', true)
       if (isMap(children)) walkNames(base, children, sink)
+      const meta = item.get('meta', true)
+      if (isMap(meta)) markerRules(meta, '', sink)
+    }
+  }
+}
+
+/** Ansible's booleans, as the module reads marker values (module.md D9). */
+const BOOLEAN = /^(?:1|0|true|false|yes|no|on|off|y|n)$/i
+
+/** Marker metadata (`elektra/deleted`, `…/removed`, `…/assert`) must hold a boolean (module.md A2). */
+function markerRules(meta: YAMLMap, prefix: string, sink: Sink): void {
+  for (const p of meta.items) {
+    const k = scalarText(p.key)
+    if (k === null) continue
+    const name = prefix === '' ? k : `${prefix}/${k}`
+    if (isMap(p.value)) markerRules(p.value, name, sink)
+    else if (MARKER_NAMES.has(name)) {
+      const v = isScalar(p.value) ? String(p.value.value) : null
+      if (v === null || !BOOLEAN.test(v)) sink.add(p.value as Node, `meta ${name} takes a boolean such as '1'`)
     }
   }
 }
