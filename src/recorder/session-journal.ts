@@ -10,9 +10,9 @@
 // A writer killed mid-append leaves a torn tail; it fails the hash or the length check and is ignored
 // (and cut off by the next append), so every record before it stays readable.
 import { createHash, randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
-import { open, readFile, unlink } from 'node:fs/promises'
-import type { FileHandle } from 'node:fs/promises'
+import { closeSync, constants, fdatasync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs'
+import { readFile, unlink } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import path from 'node:path'
 import { ensureDir } from '../kdb/atomic-write.js'
 import { errnoCode, KdbFileError } from '../kdb/errors.js'
@@ -21,6 +21,7 @@ import type { FileNamespace } from '../kdb/paths.js'
 export const JOURNAL_FILE = 'record-session.journal'
 const MAGIC = 'elektra-playbook-journal 1 '
 const MIN_FOLD_AT = 4 * 1024 * 1024
+const fdatasyncAsync = promisify(fdatasync)
 
 /** One session file's share of a record: its dump bytes are `size` bytes of the payload. */
 export interface JournalSession {
@@ -148,43 +149,41 @@ export async function readJournal(file: string): Promise<JournalContent | null> 
   return { id, foldAt, records, validEnd: at, size: buf.length }
 }
 
-async function readRange(h: FileHandle, start: number, end: number): Promise<Buffer> {
+function readRange(fd: number, start: number, end: number): Buffer {
   const buf = Buffer.alloc(end - start)
   let got = 0
   while (got < buf.length) {
-    const { bytesRead } = await h.read(buf, got, buf.length - got, start + got)
-    if (bytesRead === 0) break
-    got += bytesRead
+    const n = readSync(fd, buf, got, buf.length - got, start + got)
+    if (n === 0) break
+    got += n
   }
   return buf.subarray(0, got)
 }
 
 /** The last record when the file ends with an intact one (read from the end: cost of that record). */
-async function lastRecordOf(h: FileHandle, size: number): Promise<JournalRecord | null> {
+function lastRecordOf(fd: number, size: number): JournalRecord | null {
   if (size === 0) return null
-  const tailBytes = await readRange(h, Math.max(0, size - 48), size)
-  const text = tailBytes.toString('latin1')
-  const t = TAIL.exec(text)
+  const t = TAIL.exec(readRange(fd, Math.max(0, size - 48), size).toString('latin1'))
   if (t === null) return null
   const start = Number(t[2])
   if (start >= size) return null
-  const rec = decodeAt(await readRange(h, start, size), 0, start)
+  const rec = decodeAt(readRange(fd, start, size), 0, start)
   return rec !== null && rec.end === size ? rec : null
 }
 
 /** The journal's last record, or null (no journal, no record, or a torn tail). */
 export async function lastRecord(file: string): Promise<JournalRecord | null> {
-  let h: FileHandle
+  let fd: number
   try {
-    h = await open(file, 'r')
+    fd = openSync(file, 'r')
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return null
     throw new KdbFileError(file, 'read journal', e)
   }
   try {
-    return await lastRecordOf(h, (await h.stat()).size)
+    return lastRecordOf(fd, fstatSync(fd).size)
   } finally {
-    await h.close()
+    closeSync(fd)
   }
 }
 
@@ -208,52 +207,55 @@ export async function appendRecord(
   sessionBytes: () => Promise<number>,
   opts: { dirMode: number; sync?: boolean; minFoldAt?: number }
 ): Promise<AppendResult> {
-  let h: FileHandle
+  // synchronous small syscalls (the promise API costs more CPU than they do); only the flush waits
+  let fd: number
   try {
-    h = await open(file, constants.O_RDWR | constants.O_CREAT, 0o600)
+    fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600)
   } catch (e) {
     if (errnoCode(e) !== 'ENOENT') throw new KdbFileError(file, 'open journal', e)
     await ensureDir(path.dirname(file), opts.dirMode)
-    h = await open(file, constants.O_RDWR | constants.O_CREAT, 0o600)
+    fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600)
   }
   try {
-    let size = (await h.stat()).size
+    let size = fstatSync(fd).size
     let id: string
     let foldAt: number
+    if (size > 0) {
+      const head = parseHeader(readRange(fd, 0, Math.min(size, 128)), file)
+      if (head.id === '') {
+        // a torn header: start this journal afresh
+        ftruncateSync(fd, 0)
+        size = 0
+      }
+    }
     if (size === 0) {
       id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`
       foldAt = Math.max(opts.minFoldAt ?? MIN_FOLD_AT, 2 * (await sessionBytes()))
-      const header = Buffer.from(`${MAGIC}${id} ${foldAt}\n`, 'latin1')
-      await h.write(header, 0, header.length, 0)
-      size = header.length
+      size = writeAll(fd, Buffer.from(`${MAGIC}${id} ${foldAt}\n`, 'latin1'), 0)
     } else {
-      const head = parseHeader(await readRange(h, 0, Math.min(size, 128)), file)
-      if (head.id === '') {
-        // torn header: start this journal afresh
-        await h.truncate(0)
-        await h.close().catch(() => undefined)
-        return appendRecord(file, meta, dumps, sessionBytes, opts)
-      }
+      const head = parseHeader(readRange(fd, 0, Math.min(size, 128)), file)
       id = head.id
       foldAt = head.foldAt
-      if (size > head.end && (await lastRecordOf(h, size)) === null) {
+      if (size > head.end && lastRecordOf(fd, size) === null) {
+        // a torn tail from a killed writer: cut it off, keeping every whole record
         const whole = await readJournal(file)
         size = whole === null ? head.end : whole.validEnd
-        await h.truncate(size)
+        ftruncateSync(fd, size)
       }
     }
-    const rec = encodeRecord(size, meta, dumps)
-    let written = 0
-    while (written < rec.length) {
-      const { bytesWritten } = await h.write(rec, written, rec.length - written, size + written)
-      written += bytesWritten
-    }
-    if (opts.sync !== false) await h.datasync()
-    const end = size + rec.length
+    const end = writeAll(fd, encodeRecord(size, meta, dumps), size)
+    if (opts.sync !== false) await fdatasyncAsync(fd)
     return { id, end, wantsFold: end >= foldAt }
   } finally {
-    await h.close().catch(() => undefined)
+    closeSync(fd)
   }
+}
+
+/** Writes all of `buf` at `at`; returns the offset after it. */
+function writeAll(fd: number, buf: Buffer, at: number): number {
+  let written = 0
+  while (written < buf.length) written += writeSync(fd, buf, written, buf.length - written, at + written)
+  return at + buf.length
 }
 
 /** Removes the journal (after a fold wrote everything it held into the session files). */

@@ -7,8 +7,8 @@
 // "absent" file (`record-session.seen` beside the system session file). No `F.seen` and no listing
 // means "never looked at" (e.g. the `dir:/` file of another working directory): its keys become the
 // baseline when first seen, without being recorded.
-import { constants } from 'node:fs'
-import { copyFile, link, lstat, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { constants, linkSync, lstatSync, renameSync, statSync, unlinkSync, type BigIntStats } from 'node:fs'
+import { copyFile, open, readFile, unlink } from 'node:fs/promises'
 import { atomicWrite } from '../kdb/atomic-write.js'
 import { errnoCode, KdbFileError } from '../kdb/errors.js'
 
@@ -31,18 +31,20 @@ export type SeenCheck =
   | { status: 'unseen'; now: FileNow }
   | { status: 'changed'; now: FileNow }
 
-async function statOrNull(file: string, useLstat = false) {
+// Synchronous on purpose: these are single metadata syscalls on the hot path of every recorded
+// write, and the promise API costs several times their CPU time.
+function statOrNull(file: string, useLstat = false): BigIntStats | null {
   try {
-    return await (useLstat ? lstat(file, { bigint: true }) : stat(file, { bigint: true }))
+    return (useLstat ? lstatSync : statSync)(file, { bigint: true, throwIfNoEntry: false }) ?? null
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return null
+    if (errnoCode(e) === 'ENOTDIR') return null
     throw new KdbFileError(file, 'stat', e)
   }
 }
 
 /** The identity of F now (dev, ino) as journal records store it. */
 export async function fileNow(file: string): Promise<FileNow> {
-  const s = await statOrNull(file)
+  const s = statOrNull(file)
   return s === null ? { dev: '', ino: null } : { dev: String(s.dev), ino: String(s.ino) }
 }
 
@@ -51,7 +53,8 @@ export async function fileNow(file: string): Promise<FileNow> {
  * seen copy but exists) is the list of files seen as absent.
  */
 export async function checkSeen(file: string, absentList: string): Promise<SeenCheck> {
-  const [seen, cur] = await Promise.all([statOrNull(seenFileOf(file), true), statOrNull(file)])
+  const seen = statOrNull(seenFileOf(file), true)
+  const cur = statOrNull(file)
   const now: FileNow = cur === null ? { dev: '', ino: null } : { dev: String(cur.dev), ino: String(cur.ino) }
   if (seen === null) {
     // absent then (or never seen) and absent now: nothing to compare
@@ -92,10 +95,13 @@ export async function readSeen(file: string): Promise<Uint8Array> {
 /** Remembers F's current content as seen (see the top of this file for F missing). */
 export async function markSeen(file: string, absentList: string): Promise<void> {
   const seen = seenFileOf(file)
+  const cur = statOrNull(file)
+  const old = statOrNull(seen, true)
+  // already seen as it is: nothing to do (the common case of catch-up and of unchanged files)
+  if (old !== null && (cur === null ? old.size === 0n : old.dev === cur.dev && old.ino === cur.ino)) return
   const temp = `${seen}.${process.pid}.tmp`
-  await unlink(temp).catch(() => undefined)
   try {
-    await link(file, temp)
+    linkFresh(file, temp)
   } catch (e) {
     const code = errnoCode(e)
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -114,13 +120,22 @@ export async function markSeen(file: string, absentList: string): Promise<void> 
     } else throw new KdbFileError(temp, 'link', e)
   }
   try {
-    await rename(temp, seen)
+    renameSync(temp, seen)
   } catch (e) {
     await unlink(temp).catch(() => undefined)
     throw new KdbFileError(seen, 'rename', e)
   }
-  // rename(2) does nothing when both names are links to one inode (F unchanged since last seen)
-  await unlink(temp).catch(() => undefined)
+}
+
+/** link(2), replacing a temp name left behind by a killed process of the same pid. */
+function linkFresh(file: string, temp: string): void {
+  try {
+    linkSync(file, temp)
+  } catch (e) {
+    if (errnoCode(e) !== 'EEXIST') throw e
+    unlinkSync(temp)
+    linkSync(file, temp)
+  }
 }
 
 /** Forgets the whole list of absent files (recording stops). */

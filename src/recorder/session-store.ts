@@ -2,9 +2,10 @@
 // journal of parts not yet folded into them (session-journal.ts), the "last seen" state of the backend
 // files (session-seen.ts), the active flag in elektra.ecf, and the record lock guarding all of it.
 // See docs/ARCHITECTURE.md "Session" for why it is built this way.
+import { statSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { atomicWrite, fileIdentity, sameIdentity, type FileIdentity } from '../kdb/atomic-write.js'
+import { atomicWrite, sameIdentity, type FileIdentity } from '../kdb/atomic-write.js'
 import { readDump } from '../kdb/dump-read.js'
 import { writeDump } from '../kdb/dump-write.js'
 import { readBackendFile } from '../kdb/embedded-store.js'
@@ -128,6 +129,10 @@ export class SessionStore {
   readonly lockTarget: LockTarget
   private readonly opts: SessionStoreOptions
   private active: { identity: FileIdentity; parent: KeyName | null } | null = null
+  private watched: {
+    identity: FileIdentity | null
+    value: { table: MountTable; backends: Backend[] }
+  } | null = null
   /** per session read from the files: each file's merge-warning count, written back unchanged */
   private readonly warningCounts = new WeakMap<Session, Map<FileNamespace, number>>()
 
@@ -158,7 +163,7 @@ export class SessionStore {
    */
   async activeParent(): Promise<KeyName | null> {
     const file = bootstrapFile(this.env)
-    const identity = await fileIdentity(file)
+    const identity = identityNow(file)
     if (identity === null) return null
     if (this.active !== null && sameIdentity(this.active.identity, identity)) return this.active.parent
     let bytes: Uint8Array
@@ -200,12 +205,20 @@ export class SessionStore {
   // ---------------------------------------------------------------------------------------------
   // last-seen state of the backends
 
-  /** The backend files whose changes are recorded: every readable file but the session's own. */
+  /**
+   * The backend files whose changes are recorded: every readable file but the session's own. Kept
+   * while elektra.ecf (the mount table) is the same file version.
+   */
   async watchedBackends(): Promise<{ table: MountTable; backends: Backend[] }> {
+    const identity = identityNow(bootstrapFile(this.env))
+    const hit = this.watched
+    if (hit !== null && identity !== null && hit.identity !== null && sameIdentity(hit.identity, identity))
+      return hit.value
     const table = new MountTable(await this.store.backends())
     const backends = table.backends.filter(
       b => !b.virtual && b.plugin === 'dump' && !isNeverRecorded(b.mountpoint)
     )
+    this.watched = { identity, value: { table, backends } }
     return { table, backends }
   }
 
@@ -424,6 +437,18 @@ function markOffset(mark: string | null, id: string): number {
   if (mark === null) return 0
   const m = /^(\S+) (\d+)$/.exec(mark)
   return m !== null && m[1] === id ? Number(m[2]) : 0
+}
+
+/** atomic-write's FileIdentity, by one synchronous stat (this runs twice per recorded write). */
+function identityNow(file: string): FileIdentity | null {
+  let st
+  try {
+    st = statSync(file, { bigint: true, throwIfNoEntry: false })
+  } catch (e) {
+    throw new KdbFileError(file, 'stat', e)
+  }
+  if (st === undefined) return null
+  return { dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs) }
 }
 
 /** One namespace's session file; a missing file is an empty session. */
