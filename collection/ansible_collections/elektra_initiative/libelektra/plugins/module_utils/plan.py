@@ -12,9 +12,12 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import PERSISTENT
+from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyname import PERSISTENT, parse
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyset import Key
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.store import StoreError
+
+
+ELEKTRA = parse('system:/elektra')
 
 
 def identity(path):
@@ -233,8 +236,11 @@ def compute(view, req, keep_order=False, merge=None, overlay=None):
     for name, recursive, _path in req.removes:
         for n in expand(name, view.store):
             if recursive:
+                # a reset of `/` or `system:/` keeps Elektra's own keys (mountpoints, recording)
+                keep = None if ELEKTRA.is_below_or_same(n) else ELEKTRA
                 for key in view.below(n):
-                    put(key.name, None)
+                    if keep is None or not keep.is_below_or_same(key.name):
+                        put(key.name, None)
                 if overlay:
                     for sk, key in list(overlay.items()):
                         if key is not None and n.is_below_or_same(key.name):

@@ -310,3 +310,14 @@ def test_merge_without_base_undoes_the_recorded_session(host, module):
     assert r['failed'] and r['conflicts'] == ['user:/t/k'] and host.keys()['user:/t/k'][0] == 'local'
     r = module(tree({'k': 'next'}, merge={'strategy': 'theirs'}))
     assert host.keys()['user:/t/k'][0] == 'local'
+
+
+def test_recursive_remove_of_everything_keeps_elektras_own_keys(host, module):
+    module({'mount': [{'mountpoint': 'user:/m', 'file': 'm.ecf'}],
+            'keys': [{'user:/m': {'x': '1'}}, {'user:/a': {'b': '1'}}, {'system:/c': {'d': '1'}}]})
+    r = module({'remove': [{'/': {'recursive': True}}], 'record': SKIP})
+    assert sorted(r['removed']) == ['system:/c/d', 'user:/a/b', 'user:/m/x']
+    assert [m.name.canonical for m in host.store().mounts()] == ['user:/m']
+    assert host.keys('system', 'elektra.ecf', 'system:/elektra')['system:/elektra/record/config/active'][0] == '/'
+    r = module({'remove': [{'system:/elektra/record': {'recursive': True}}], 'record': SKIP})
+    assert r['removed'] == ['system:/elektra/record/config/active']
