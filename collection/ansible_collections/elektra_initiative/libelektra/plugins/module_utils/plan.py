@@ -236,8 +236,9 @@ def compute(view, req, keep_order=False, merge=None, overlay=None):
     for name, recursive, _path in req.removes:
         for n in expand(name, view.store):
             if recursive:
-                # a reset of `/` or `system:/` keeps Elektra's own keys (mountpoints, recording)
-                keep = None if ELEKTRA.is_below_or_same(n) else ELEKTRA
+                # a reset of `/` or `user:/` keeps Elektra's own keys (mountpoints, recording sessions)
+                own = ELEKTRA.in_namespace(n.namespace)
+                keep = None if own.is_below_or_same(n) else own
                 for key in view.below(n):
                     if keep is None or not keep.is_below_or_same(key.name):
                         put(key.name, None)

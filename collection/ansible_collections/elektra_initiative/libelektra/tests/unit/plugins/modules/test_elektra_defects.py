@@ -315,8 +315,11 @@ def test_merge_without_base_undoes_the_recorded_session(host, module):
 def test_recursive_remove_of_everything_keeps_elektras_own_keys(host, module):
     module({'mount': [{'mountpoint': 'user:/m', 'file': 'm.ecf'}],
             'keys': [{'user:/m': {'x': '1'}}, {'user:/a': {'b': '1'}}, {'system:/c': {'d': '1'}}]})
+    module({'keys': [{'user:/s': {'t': '1'}}], 'record': {'recordAnsible': True, 'reset': False}})
     r = module({'remove': [{'/': {'recursive': True}}], 'record': SKIP})
-    assert sorted(r['removed']) == ['system:/c/d', 'user:/a/b', 'user:/m/x']
+    assert sorted(r['removed']) == ['system:/c/d', 'user:/a/b', 'user:/m/x', 'user:/s/t']
+    assert 'user:/elektra/record/session/diff/added/s/t' in host.keys('user', 'record-session.cfg',
+                                                                      'user:/elektra/record/session')
     assert [m.name.canonical for m in host.store().mounts()] == ['user:/m']
     assert host.keys('system', 'elektra.ecf', 'system:/elektra')['system:/elektra/record/config/active'][0] == '/'
     r = module({'remove': [{'system:/elektra/record': {'recursive': True}}], 'record': SKIP})
