@@ -125,6 +125,8 @@ options:
     description:
       - 'Keys removed before the keys of O(keys) are written; each a key name or C({NAME: {recursive: true}}).'
       - A cascading name (C(/app)) means that path in every namespace.
+      - A recursive removal keeps Elektra's own keys below C(<namespace>:/elektra) (mountpoints,
+        recording) unless the name given is at or below them.
     type: list
     elements: raw
   keepOrder:
