@@ -173,8 +173,11 @@ def write_atomic(path, data, new_mode=0o644, dir_mode=0o755):
     """Temp file `<file>.<pid>:<sec>.<usec>.tmp` in the same directory, fsync, rename, keep the mode."""
     directory = os.path.dirname(path)
     make_dirs(directory, dir_mode)
+    owner = None
     try:
-        mode = os.stat(path).st_mode & 0o7777
+        st = os.stat(path)
+        mode = st.st_mode & 0o7777
+        owner = (st.st_uid, st.st_gid)
     except OSError:
         mode = new_mode
     now = time.time()
@@ -189,6 +192,11 @@ def write_atomic(path, data, new_mode=0o644, dir_mode=0o755):
             os.fsync(fd)
         finally:
             os.close(fd)
+        if owner is not None and owner != (os.geteuid(), os.getegid()):
+            try:  # an existing file keeps its owner (as libelektra's resolver does), when we may
+                os.chown(tmp, owner[0], owner[1])
+            except OSError:
+                pass
         os.chmod(tmp, mode)
         os.rename(tmp, path)
     except BaseException:

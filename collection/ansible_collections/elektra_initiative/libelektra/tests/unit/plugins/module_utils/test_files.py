@@ -80,3 +80,13 @@ def test_atomic_write_keeps_the_mode_and_leaves_no_temp_file(tmp_path):
     write_atomic(target, b'two', 0o644, 0o755)
     assert open(target, 'rb').read() == b'two' and os.stat(target).st_mode & 0o777 == 0o600
     assert os.listdir(str(tmp_path / 'sub')) == ['f.ecf']
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='changing owners needs root')
+def test_atomic_write_keeps_the_owner(tmp_path):
+    target = str(tmp_path / 'f.ecf')
+    write_atomic(target, b'one', 0o644, 0o755)
+    os.chown(target, 4242, 4343)
+    write_atomic(target, b'two', 0o644, 0o755)
+    st = os.stat(target)
+    assert (st.st_uid, st.st_gid) == (4242, 4343) and open(target, 'rb').read() == b'two'
