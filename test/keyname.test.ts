@@ -145,6 +145,12 @@ describe('setBaseName / addBaseName', () => {
   it('adds without a separator to a root key', () => {
     expect(addBaseName(rootOf('user'), 'a/b').canonical).toBe('user:/a\\/b')
   })
+  it('appends after a part that ends in an escaped slash (not a root)', () => {
+    const base = parseKeyName('user:/a\\/')
+    expect(addName(base, 'x').canonical).toBe('user:/a\\//x')
+    expect(addName(base, 'x').parts).toEqual(['a/', 'x'])
+    expect(addName(parseKeyName('/%'), 'x').parts).toEqual(['', 'x'])
+  })
   it('never produces the C bug spelling for #digits followed by other bytes', () => {
     expect(escapePart('#12ab')).toBe('#12ab')
     expect(escapePart('#12/x')).toBe('#12\\/x')

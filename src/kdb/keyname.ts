@@ -196,16 +196,18 @@ function makeName(ns: Namespace, canonical: string, parts: readonly string[]): K
 }
 
 /**
- * True if the parts after index `rest` (a `/`) need no canonicalisation, unescaping or UTF-8
- * care: printable ASCII without `\ % #`, no empty part, no part starting with `.`.
+ * True if `s` from `start` (the start of a part) on is a run of plain parts that need no
+ * canonicalisation, unescaping or UTF-8 care: printable ASCII without `\ % #`, no empty part, no
+ * part starting with `.`, no trailing `/`.
  */
-function isPlain(input: string, rest: number): boolean {
-  const n = input.length
-  for (let j = rest; j < n; j++) {
-    const c = input.charCodeAt(j)
+function isPlainFrom(s: string, start: number): boolean {
+  const n = s.length
+  if (start >= n || s.charCodeAt(start) === 0x2e || s.charCodeAt(start) === 0x2f) return false
+  for (let j = start; j < n; j++) {
+    const c = s.charCodeAt(j)
     if (c === 0x2f) {
-      if (j + 1 === n) return j === rest
-      const next = input.charCodeAt(j + 1)
+      if (j + 1 === n) return false
+      const next = s.charCodeAt(j + 1)
       if (next === 0x2f || next === 0x2e) return false
     } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23) return false
   }
@@ -289,8 +291,8 @@ function parseUncached(input: string): KeyName | string {
     ns = found
     rest = i + 1
   }
-  if (isPlain(input, rest)) {
-    if (rest + 1 === input.length) return rootOf(ns)
+  if (rest + 1 === input.length) return rootOf(ns)
+  if (isPlainFrom(input, rest + 1)) {
     const path = input.slice(rest + 1)
     // for plain ASCII the unescaped name is the path with 0 for `/` (cheaper than joining parts)
     const sortKey = NS_CHAR[ns] + '\0' + path.replaceAll('/', '\0') + '\0'
@@ -351,6 +353,18 @@ export function addName(base: KeyName, relative: string): KeyName {
   let i = 0
   while (i < relative.length && relative.charCodeAt(i) === 0x2f) i++
   if (i === relative.length) return base
+  // plain parts are appended as they are (base `/%` has no parts but is no root: general path)
+  const root = base.parts.length === 0 && base.canonical.endsWith('/')
+  if ((root || base.parts.length > 0) && isPlainFrom(relative, i)) {
+    const rel = i === 0 ? relative : relative.slice(i)
+    const parts = rel.split('/')
+    return {
+      canonical: root ? base.canonical + rel : base.canonical + '/' + rel,
+      namespace: base.namespace,
+      parts: root ? parts : base.parts.concat(parts),
+      sortKey: (root ? base.sortKey.slice(0, 2) : base.sortKey) + rel.replaceAll('/', '\0') + '\0'
+    }
+  }
   const fail = (reason: string): never => {
     throw new KeyNameError(
       relative,
