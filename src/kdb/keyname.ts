@@ -197,8 +197,8 @@ function makeName(ns: Namespace, canonical: string, parts: readonly string[]): K
 
 /**
  * True if `s` from `start` (the start of a part) on is a run of plain parts that need no
- * canonicalisation, unescaping or UTF-8 care: printable ASCII without `\ % #`, no empty part, no
- * part starting with `.`, no trailing `/`.
+ * canonicalisation, unescaping or UTF-8 care: printable ASCII without `\` and `%`, no empty part,
+ * no part starting with `.`, no trailing `/`, no `#` + digits part that is rewritten (§2.4).
  */
 function isPlainFrom(s: string, start: number): boolean {
   const n = s.length
@@ -209,9 +209,21 @@ function isPlainFrom(s: string, start: number): boolean {
       if (j + 1 === n) return false
       const next = s.charCodeAt(j + 1)
       if (next === 0x2f || next === 0x2e) return false
-    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23) return false
+    } else if (c === 0x23) {
+      if ((j === start || s.charCodeAt(j - 1) === 0x2f) && rewrittenArrayPart(s, j)) return false
+    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25) return false
   }
   return true
+}
+
+/** The part at `at` (a `#`) is `#` + digits that §2.4 rewrites (2+ digits, in range). */
+function rewrittenArrayPart(s: string, at: number): boolean {
+  let j = at + 1
+  while (j < s.length && isDigit(s.charCodeAt(j))) j++
+  if (!endsPart(s, j)) return false
+  const n = j - at - 1
+  if (n < 2 || n > 19 || s.charCodeAt(at + 1) === 0x30) return false
+  return n < 19 || s.slice(at + 1, j) <= MAX_INDEX
 }
 
 /** Builds a name from canonical escaped parts; `hint` is reused when it is already canonical. */
