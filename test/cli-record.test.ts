@@ -339,6 +339,19 @@ describe('record CLI scenarios (vectors/record-cli.md)', () => {
 })
 
 describe('record CLI, our additions', () => {
+  it('merge warnings (Q4): printed on stderr when merged, counted by record state', async () => {
+    await cliOk(t, ['record', 'start'], ['kdb', 'set', 'user:/k', 'v'], ['record', 'stop'])
+    // removed while not recording, then added again: the session still says "added" (row 4)
+    await cliOk(t, ['kdb', 'rm', 'user:/k'], ['record', 'start'], ['kdb', 'set', 'user:/k', 'w'])
+    let r = await cli(t, ['record', 'state'])
+    expect(r.exitCode).toBe(0)
+    expect(r.stderr).toBe("warning: Can't add already added key user:/k\n")
+    expect(r.stdout).toMatch(/\nMerge warnings: 1\n$/)
+    r = await cli(t, ['record', 'state', '--json'])
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout).warnings).toBe(1)
+  })
+
   it('records changes of other programs before each operation (diff of last seen and now)', async () => {
     await given({ 'user:/app/a': '1', 'system:/app/b': '2' })
     await cliOk(t, ['record', 'start'])
