@@ -30,7 +30,8 @@ export function exportVariable(key: Key): string | null {
 /** Metadata that describes the key itself: markers and `binary` (implied by BASE64) left out. */
 export function plainMeta(key: Key): Array<[string, string]> {
   const out: Array<[string, string]> = []
-  for (const e of key.meta.size === 0 ? [] : key.metaEntries())
+  // one entry needs no sorting (the common case: `type`)
+  for (const e of key.meta.size < 2 ? key.meta : key.metaEntries())
     if (!MARKERS.has(e[0]) && e[0] !== BINARY) out.push(e)
   return out
 }

@@ -34,6 +34,9 @@ function commonParent(decls: readonly Declaration[]): string[] {
   return common
 }
 
+/** Shared by every leaf until it gets a child (a 100k-key tree would otherwise hold 100k empty arrays). */
+const NO_CHILDREN: TreeNode[] = []
+
 /** `decls` must be of one namespace and sorted in Elektra order (then each node is its parent's last child). */
 export function buildTree(namespace: Namespace, decls: readonly Declaration[]): KeyTree {
   const rootParts = commonParent(decls)
@@ -47,8 +50,9 @@ export function buildTree(namespace: Namespace, decls: readonly Declaration[]): 
       const last = node.children[node.children.length - 1]
       if (last !== undefined && last.part === part) node = last
       else {
-        const child: TreeNode = { part, decl: null, children: [] }
-        node.children.push(child)
+        const child: TreeNode = { part, decl: null, children: NO_CHILDREN }
+        if (node.children === NO_CHILDREN) node.children = [child]
+        else node.children.push(child)
         node = child
       }
     }

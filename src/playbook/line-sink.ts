@@ -18,34 +18,27 @@ export class LineArray implements LineSink {
   }
 }
 
-const CHUNK = 1 << 16
+const CHUNK = 4096
 
 /** Lines joined into text as they come; `text()` ends every line with `\n`. */
 export class TextSink implements LineSink {
   private readonly chunks: string[] = []
-  private chunk = ''
-  private last: string | null = null
+  private lines: string[] = []
   push(...lines: string[]): void {
-    for (const l of lines) {
-      if (this.last !== null) this.add(this.last)
-      this.last = l
+    for (const l of lines) this.lines.push(l)
+    // a finished chunk becomes one flat string; the last line stays open for appendLast
+    if (this.lines.length > CHUNK) {
+      const last = this.lines.pop() as string
+      this.chunks.push(this.lines.join('\n') + '\n')
+      this.lines = [last]
     }
   }
   appendLast(text: string): void {
-    this.last += text
-  }
-  private add(line: string): void {
-    this.chunk += line + '\n'
-    if (this.chunk.length > CHUNK) {
-      this.chunks.push(this.chunk)
-      this.chunk = ''
-    }
+    this.lines[this.lines.length - 1] += text
   }
   text(): string {
-    if (this.last !== null) this.add(this.last)
-    this.last = null
-    this.chunks.push(this.chunk)
-    this.chunk = ''
+    if (this.lines.length > 0) this.chunks.push(this.lines.join('\n') + '\n')
+    this.lines = []
     return this.chunks.join('')
   }
 }

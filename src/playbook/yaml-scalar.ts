@@ -45,8 +45,12 @@ export function quoted(s: string): string {
   return "'" + s.replace(/'/g, "''") + "'"
 }
 
+/** Anything that needs more than wrapping in single quotes. */
+const SPECIAL = /[{'\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/
+
 /** A string value: always quoted (§6.3), tagged `!unsafe` when Jinja would evaluate it. */
 export function valueScalar(s: string): string {
+  if (!SPECIAL.test(s)) return "'" + s + "'"
   return JINJA.test(s) ? '!unsafe ' + quoted(s) : quoted(s)
 }
 
