@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeReport } from './report.js'
-import { runAll } from './run-all.js'
+import { abortCleanup, runAll } from './run-all.js'
 import { listScenarios } from './scenario.js'
 
 const usage = `usage: npm run molecule -- <command> [options]
@@ -63,6 +63,13 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(parallel) || parallel < 1) {
     process.stderr.write(`--parallel: expected a positive integer, got ${JSON.stringify(values.parallel)}\n`)
     return 2
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      console.log(`molecule: ${signal}, stopping the test hosts`)
+      abortCleanup(projectDir, line => console.log(line))
+      process.exit(signal === 'SIGINT' ? 130 : 143)
+    })
   }
   const reportFile = resolve(values.report ?? resolve(projectDir, '.tmp', 'reports', 'molecule.json'))
   const report = await runAll({

@@ -1,7 +1,9 @@
 // `test` over several scenarios: preflight once, then each scenario in its own ephemeral directory,
 // which is removed after a successful destroy (kept, and named, when destroy failed).
-import { mkdirSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { buildCli } from './cli-build.js'
 import { hostPreflight } from './preflight.js'
 import { makeReport, type Report } from './report.js'
 import {
@@ -22,6 +24,28 @@ export interface TestOptions extends RunOptions {
   keepDir?: (scenario: string) => string
   // scenarios run at the same time (each has its own hosts and directories); default 1
   parallel?: number
+  // compile our CLI once for the run (unless ELEKTRA_PLAYBOOK_CLI is set); default true
+  buildCli?: boolean
+}
+
+// ephemeral directories of scenarios under way, for abortCleanup()
+const active = new Set<string>()
+
+// On SIGINT/SIGTERM: stop the hosts of every scenario under way (testhost.sh down, by the records in
+// its ephemeral directory) and remove those directories. Synchronous, for a signal handler.
+export function abortCleanup(projectDir: string, log: (line: string) => void): void {
+  const script = join(projectDir, 'molecule', 'shared', 'testhost.sh')
+  for (const dir of active) {
+    const records = join(dir, 'testhosts')
+    const names = existsSync(records) ? readdirSync(records) : []
+    for (const name of names) {
+      const r = spawnSync('bash', [script, 'down', name, records], { encoding: 'utf8' })
+      if (r.status !== 0) log(`cleanup of ${name} failed: ${r.stderr.trim()}`)
+    }
+    removeEphemeralDir(dir)
+    log(`cleaned up ${dir}`)
+  }
+  active.clear()
 }
 
 export async function runAll(options: TestOptions): Promise<Report> {
@@ -36,19 +60,29 @@ export async function runAll(options: TestOptions): Promise<Report> {
     for (const name of names) results.push({ name, status: 'skipped', seconds: 0, reason: skip, steps: [] })
     return makeReport(results, (Date.now() - began) / 1000)
   }
+  const baseEnv = { ...(options.env ?? process.env) }
+  const cli = baseEnv.ELEKTRA_PLAYBOOK_CLI || options.buildCli === false ? undefined : await buildCli(options.projectDir, options.log)
+  if (cli) {
+    baseEnv.ELEKTRA_PLAYBOOK_CLI = cli.command
+    active.add(cli.dir)
+  }
+  const scenarioOptions: RunOptions = { ...options, env: baseEnv }
   const runOne = async (name: string): Promise<ScenarioResult> => {
     const ephemeralDir = options.keepDir ? options.keepDir(name) : makeEphemeralDir(name)
     mkdirSync(ephemeralDir, { recursive: true })
+    if (!options.keepDir) active.add(ephemeralDir)
     let result: ScenarioResult
     try {
       const dir = join(moleculeDir, name)
       const env = {
-        ...(options.env ?? process.env),
+        ...baseEnv,
         ...moleculeEnv({ name, dir, file: join(dir, 'molecule.yml') }, options.projectDir, ephemeralDir)
       }
       const scenario = loadScenario(moleculeDir, name, env)
-      options.log(`[${name}] sequence: ${(scenario.config.scenario?.test_sequence ?? defaultSequence).join(', ')}`)
-      result = await runScenario(scenario, ephemeralDir, options)
+      options.log(
+        `[${name}] sequence: ${(options.steps ?? scenario.config.scenario?.test_sequence ?? defaultSequence).join(', ')} (in ${ephemeralDir})`
+      )
+      result = await runScenario(scenario, ephemeralDir, scenarioOptions)
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e)
       options.log(`[${name}] FAILED: ${reason}`)
@@ -63,6 +97,7 @@ export async function runAll(options: TestOptions): Promise<Report> {
     } else {
       removeEphemeralDir(ephemeralDir)
     }
+    active.delete(ephemeralDir)
     options.log(`[${name}] ${result.status.toUpperCase()} in ${result.seconds.toFixed(1)} s`)
     return result
   }
@@ -74,7 +109,14 @@ export async function runAll(options: TestOptions): Promise<Report> {
       slots[next.i] = await runOne(next.name)
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 1, names.length)) }, worker))
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 1, names.length)) }, worker))
+  } finally {
+    if (cli) {
+      cli.remove()
+      active.delete(cli.dir)
+    }
+  }
   results.push(...slots)
   return makeReport(results, (Date.now() - began) / 1000)
 }

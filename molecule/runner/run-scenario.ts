@@ -96,6 +96,10 @@ export async function runScenario(
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_FORCE_COLOR: '0'
   })
+  // in a full test run the hosts must not outlive this process (testhost.sh watchdog); single
+  // steps run in separate processes, so there they live until destroy
+  if (!options.steps) env.TESTHOST_OWNER_PID = String(process.pid)
+  else delete env.TESTHOST_OWNER_PID
   Object.assign(env, provisionerEnv)
   if (collections !== '') env.ANSIBLE_COLLECTIONS_PATH = collections
 

@@ -2,7 +2,17 @@
 // sequences on real test hosts (when this machine can run them): a passing scenario, a failing
 // converge (destroy still runs), a non-idempotent converge, and nothing left behind.
 import { execa } from 'execa'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -123,8 +133,14 @@ const shared = {
   'destroy.yml': '- ansible.builtin.import_playbook: ../shared/destroy.yml\n'
 }
 
-function leftovers(ephemeralPrefix: string): string[] {
-  return readdirSync(tmpdir()).filter(d => d.startsWith(ephemeralPrefix))
+// the run directories the runner announced ("[name] sequence: … (in DIR)") that still exist
+function leftovers(lines: string[], scenario: string): string[] {
+  const dirs = lines.flatMap(l => {
+    const m = new RegExp(`^\\[${scenario}\\] sequence: .* \\(in (.*)\\)$`).exec(l)
+    return m ? [m[1]!] : []
+  })
+  expect(dirs.length).toBeGreaterThan(0)
+  return dirs.filter(d => existsSync(d))
 }
 
 describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
@@ -134,8 +150,8 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
     lines = []
   })
 
-  it('runs the smoke scenario: every step in order, report and nothing left behind', async () => {
-    const report: Report = await runAll({ projectDir, scenarios: ['smoke'], log })
+  it('runs the smoke scenario: every step in order, report and nothing left behind', { timeout: 600_000 }, async () => {
+    const report: Report = await runAll({ projectDir, scenarios: ['smoke'], log, buildCli: false })
     expect(report.failed, lines.join('\n')).toBe(0)
     expect(report.passed).toBe(1)
     const steps = report.scenarios[0]!.steps.map(s => `${s.name}:${s.status}`)
@@ -149,14 +165,14 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
       'destroy:ok'
     ])
     expect(lines.some(l => /^\[smoke\] converge: ok in \d+\.\d s$/.test(l))).toBe(true)
-    expect(leftovers('molecule-smoke-')).toEqual([])
+    expect(leftovers(lines, 'smoke')).toEqual([])
   })
 
   describe('failures', () => {
     let fixture: string
     afterAll(() => rmSync(fixture, { recursive: true, force: true }))
 
-    it('stops at a failing converge, still destroys, and reports the failed step', async () => {
+    it('stops at a failing converge, still destroys, and reports the failed step', { timeout: 600_000 }, async () => {
       fixture = fixtureProject({
         'fails-converge': {
           'molecule.yml': oneHost('fc'),
@@ -172,7 +188,7 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
         }
       })
       lines = []
-      const report = await runAll({ projectDir: fixture, log })
+      const report = await runAll({ projectDir: fixture, log, buildCli: false })
       const byName = new Map(report.scenarios.map(s => [s.name, s]))
       expect(report.failed).toBe(2)
 
@@ -193,9 +209,40 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
       expect(ni.reason).toContain('not idempotent: Always changes (ni)')
       expect(ni.steps.at(-1)).toMatchObject({ name: 'destroy', status: 'ok' })
 
-      expect(leftovers('molecule-fails-converge-')).toEqual([])
-      expect(leftovers('molecule-not-idempotent-')).toEqual([])
+      expect(leftovers(lines, 'fails-converge')).toEqual([])
+      expect(leftovers(lines, 'not-idempotent')).toEqual([])
     })
+  })
+
+  it('SIGTERM during a run stops the hosts and removes the run directory', { timeout: 600_000 }, async () => {
+    const child = execa('node', ['--import', 'tsx', 'molecule/runner/main.ts', 'test', '-s', 'smoke', '-j', '1'], {
+      cwd: projectDir,
+      // smoke does not use our CLI: no need to compile it
+      env: { ELEKTRA_PLAYBOOK_CLI: 'unused' },
+      reject: false,
+      all: true
+    })
+    let output = ''
+    const running = new Promise<void>(ok =>
+      child.all?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (/\[smoke\] create: ok/.test(output)) ok()
+      })
+    )
+    await Promise.race([running, child])
+    const ephemeral = /^\[smoke\] sequence: .* \(in (.*)\)$/m.exec(output)?.[1]
+    expect(ephemeral, output).toBeDefined()
+    const states = [ephemeral!].flatMap(d => {
+      const records = join(d, 'testhosts')
+      return existsSync(records) ? readdirSync(records).map(n => realpathSync(join(records, n))) : []
+    })
+    expect(states.length, output).toBeGreaterThan(0)
+    child.kill('SIGTERM')
+    const result = await child
+    expect(result.exitCode, output).toBe(143)
+    expect(result.all).toContain('stopping the test hosts')
+    for (const state of states) expect(existsSync(state)).toBe(false)
+    expect(existsSync(ephemeral!)).toBe(false)
   })
 
   it('the CLI exits non-zero on failure and writes the report where it is told', async () => {
@@ -203,6 +250,7 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
     try {
       const r = await execa('node', ['--import', 'tsx', 'molecule/runner/main.ts', 'test', '-s', 'no-such-scenario', '--report', join(dir, 'm.json')], {
         cwd: projectDir,
+        env: { ELEKTRA_PLAYBOOK_CLI: 'unused' },
         reject: false
       })
       expect(r.exitCode).toBe(1)

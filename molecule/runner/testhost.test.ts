@@ -118,6 +118,23 @@ describe.skipIf(!canRun)('testhost.sh as root', () => {
     expect(readdirSync(env.TMPDIR!)).toEqual([])
   })
 
+  it('with an owner process: the host stops by itself once the owner is gone', async () => {
+    const owner = execa('sleep', ['60'], { reject: false })
+    const r = await execa('bash', [script, 'up', 'beta', join(work, 'records')], {
+      env: { ...env, TESTHOST_OWNER_PID: String(owner.pid) },
+      reject: false
+    })
+    expect(r.exitCode, r.stderr).toBe(0)
+    const host = JSON.parse(r.stdout) as Instance
+    expect(processesMentioning(host.state_dir).length).toBeGreaterThan(0)
+    owner.kill('SIGKILL')
+    await owner
+    for (let i = 0; i < 100 && existsSync(host.state_dir); i++) await new Promise(ok => setTimeout(ok, 100))
+    expect(existsSync(host.state_dir)).toBe(false)
+    expect(processesMentioning(host.state_dir)).toEqual([])
+    expect(existsSync(join(work, 'records', 'beta'))).toBe(false)
+  })
+
   it('refuses addresses outside 127.0.0.0/8', async () => {
     const r = await up('beta', '10.0.0.1')
     expect(r.exitCode).toBe(1)

@@ -9,6 +9,10 @@
 #   testhost.sh down NAME RECORD_DIR           stop it and remove its temp dir; no-op when absent
 #   testhost.sh check                          exit 0 when this machine can run test hosts, else say why
 #
+# With TESTHOST_OWNER_PID set (our runner sets it to its own pid), `up` also starts a watchdog that
+# stops the host once that process is gone, so a killed run leaves no host behind. Under molecule
+# itself the variable is unset and hosts live until `down`, as its separate steps need.
+#
 # Exit codes: 0 ok, 1 failure, 2 usage, 77 cannot run here (not root, no sshd, no unshare).
 set -euo pipefail
 
@@ -68,7 +72,7 @@ tmp_base() {
 
 # stops the host whose temp dir is $1; the dir is removed only after every recorded process is gone
 stop_state() {
-  local state=$1 UNSHARE_PID='' UNSHARE_START='' INIT_PID='' INIT_START=''
+  local state=$1 UNSHARE_PID='' UNSHARE_START='' INIT_PID='' INIT_START='' WATCH_PID='' WATCH_START=''
   case "$(basename "$state")" in "$STATE_PREFIX"*) ;; *) die "refusing to remove $state: not a test host dir" ;; esac
   if [ -f "$state/host.env" ]; then
     # shellcheck disable=SC1091
@@ -85,6 +89,11 @@ stop_state() {
   if ! wait_gone "$UNSHARE_PID" "$UNSHARE_START" 30; then
     kill -KILL "$UNSHARE_PID" 2>/dev/null || true
     wait_gone "$UNSHARE_PID" "$UNSHARE_START" 50 || die "unshare process $UNSHARE_PID does not stop"
+  fi
+  # the watchdog, unless it is the one stopping the host
+  if [ "$WATCH_PID" != "$$" ] && alive "$WATCH_PID" "$WATCH_START"; then
+    kill -TERM "$WATCH_PID" 2>/dev/null || true
+    wait_gone "$WATCH_PID" "$WATCH_START" 30 || die "watchdog $WATCH_PID does not stop"
   fi
   # the namespace's mounts lived only in the namespace; the dir must not be a mountpoint here
   if grep -qF " $state/" /proc/self/mountinfo; then
@@ -216,9 +225,31 @@ up() {
     [ "$tries" -lt 40 ] || die "no free address 127.0.0.N:22 found"
     n=$((n % 250 + 2))
   done
+  start_watchdog "$state" "$record"
   trap - EXIT
   echo "testhost: $name up on $ADDRESS" >&2
   instance_json "$name" "$state" "$ADDRESS"
+}
+
+start_watchdog() { # STATE RECORD
+  local owner=${TESTHOST_OWNER_PID:-} owner_start pid
+  [ -n "$owner" ] || return 0
+  owner_start=$(start_time "$owner")
+  [ -n "$owner_start" ] || die "TESTHOST_OWNER_PID $owner is not running"
+  setsid bash "$0" watch "$1" "$2" "$owner" "$owner_start" </dev/null >/dev/null 2>&1 &
+  pid=$!
+  printf 'WATCH_PID=%s\nWATCH_START=%s\n' "$pid" "$(start_time "$pid")" >>"$1/host.env"
+}
+
+watch() { # STATE RECORD OWNER_PID OWNER_START
+  while alive "$3" "$4"; do
+    [ -d "$1" ] || exit 0
+    sleep 1
+  done
+  [ -d "$1" ] && stop_state "$1"
+  # the record may point to a newer host by now
+  [ "$(readlink "$2" 2>/dev/null)" = "$1" ] && rm -f -- "$2"
+  exit 0
 }
 
 # after a lost race for an address: wait for the failed attempt's processes, keep keys for the next
@@ -241,6 +272,10 @@ down)
   ;;
 check)
   check
+  ;;
+watch)
+  [ $# -eq 5 ] || { echo "usage: $0 watch STATE RECORD OWNER_PID OWNER_START" >&2; exit 2; }
+  watch "$2" "$3" "$4" "$5"
   ;;
 *)
   echo "usage: $0 up NAME RECORD_DIR [ADDRESS] | down NAME RECORD_DIR | check" >&2
