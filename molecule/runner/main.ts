@@ -81,9 +81,11 @@ async function main(argv: string[]): Promise<number> {
     ...steps,
     log: line => console.log(line)
   })
-  if (command === 'test' || values.report !== undefined) writeReport(reportFile, report)
+  const written = command === 'test' || values.report !== undefined
+  if (written) writeReport(reportFile, report)
   console.log(
-    `molecule: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped in ${report.seconds.toFixed(1)} s (${reportFile})`
+    `molecule: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped in ` +
+      `${report.seconds.toFixed(1)} s${written ? ` (${reportFile})` : ''}`
   )
   return report.failed > 0 ? 1 : 0
 }
