@@ -3,6 +3,7 @@
 // converge (destroy still runs), a non-idempotent converge, and nothing left behind.
 import { execa } from 'execa'
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -243,6 +244,27 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
     expect(result.all).toContain('stopping the test hosts')
     for (const state of states) expect(existsSync(state)).toBe(false)
     expect(existsSync(ephemeral!)).toBe(false)
+  })
+
+  it('without root every scenario is skipped with the reason, and the run passes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'molecule-nobody-test-'))
+    try {
+      chmodSync(dir, 0o777)
+      const r = await execa(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', '--import', 'tsx', 'molecule/runner/main.ts'].concat(
+          ['test', '-s', 'smoke', '-s', 'default', '--report', join(dir, 'm.json')]
+        ),
+        { cwd: projectDir, env: { HOME: dir }, reject: false, all: true }
+      )
+      expect(r.exitCode, r.all).toBe(0)
+      expect(r.all).toContain('test hosts need root')
+      const report = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')) as Report
+      expect(report).toMatchObject({ passed: 0, failed: 0, skipped: 2 })
+      expect(report.scenarios.map(s => s.status)).toEqual(['skipped', 'skipped'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('the CLI exits non-zero on failure and writes the report where it is told', async () => {
