@@ -382,11 +382,14 @@ export class SessionStore {
     for (const ns of FILE_NAMESPACES) {
       const s = await readSessionFile(this.sessionFile(ns), ns)
       byNs.set(ns, s.warnings)
-      session.diff.added.addAll(s.added)
-      session.diff.modifiedOld.addAll(s.modifiedOld)
-      session.diff.modifiedNew.addAll(s.modifiedNew)
-      session.diff.removed.addAll(s.removed)
-      session.asserts.addAll(s.asserts)
+      // namespaces come in key order, so each file's keys follow the previous ones: the first
+      // non-empty set is taken as it is, later ones are appended
+      const d = session.diff
+      d.added = adoptOrAppend(d.added, s.added)
+      d.modifiedOld = adoptOrAppend(d.modifiedOld, s.modifiedOld)
+      d.modifiedNew = adoptOrAppend(d.modifiedNew, s.modifiedNew)
+      d.removed = adoptOrAppend(d.removed, s.removed)
+      session.asserts = adoptOrAppend(session.asserts, s.asserts)
       session.warnings += s.warnings
     }
     return session
@@ -437,6 +440,10 @@ function markOffset(mark: string | null, id: string): number {
   if (mark === null) return 0
   const m = /^(\S+) (\d+)$/.exec(mark)
   return m !== null && m[1] === id ? Number(m[2]) : 0
+}
+
+function adoptOrAppend(into: KeySet, from: KeySet): KeySet {
+  return into.size === 0 ? from : into.addAll(from)
 }
 
 /** atomic-write's FileIdentity, by one synchronous stat (this runs twice per recorded write). */
