@@ -210,6 +210,13 @@ describe('readDump tolerance', () => {
     expect(full.names()).toEqual(['dir:/a/#5'])
   })
 
+  it('reads names below a mountpoint whose last part ends in an escaped slash', () => {
+    // `user:/a\\/` ends in `/` but is no namespace root: names still need a separator
+    const ks = readDump(v2('$key string 1 1\nx\ny\n'), parseKeyName('user:/a\\/'))
+    expect(ks.names()).toEqual(['user:/a\\//x'])
+    expect(ks.lookup('user:/a\\//x')?.name.parts).toEqual(['a/', 'x'])
+  })
+
   it('reads version 1 files without the kdbOpen line and with metadata', () => {
     const ks = readDump(
       Buffer.from(

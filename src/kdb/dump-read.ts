@@ -242,7 +242,8 @@ class NameReader {
     private readonly parent: KeyName,
     fullNames: boolean
   ) {
-    const root = parent.canonical.endsWith('/')
+    // `user:/a\/` ends in `/` too: only a key without parts is a namespace root
+    const root = parent.parts.length === 0 && parent.canonical.endsWith('/')
     this.prefix = fullNames ? '' : parent.canonical + '/'
     // `user:/%` (upstream #3902) has no parts but is not a root: leave it to the parser
     this.fast = !fullNames && (root || parent.parts.length > 0)
