@@ -9,6 +9,7 @@ import { addName, parseKeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 import { tableKeyOf } from '../src/kdb/mountpoints.js'
 import { defaultFile, resolveFile, sessionFile } from '../src/kdb/paths.js'
+import { assertKey } from '../src/recorder/commands/assert.js'
 import { startRecording } from '../src/recorder/commands/start.js'
 import { loadSession } from '../src/recorder/commands/state.js'
 import { stopRecording } from '../src/recorder/commands/stop.js'
@@ -213,5 +214,13 @@ describe('recorded writes', () => {
     expect(toJson(res.part ?? calculate(new KeySet(), new KeySet(), null))).toEqual(
       toJson(filterPart(calculate(before, after, null), n('/')))
     )
+  })
+
+  it('asserts a cascading name as the key a cascading lookup finds', async () => {
+    await set('system:/c', 'sys')
+    await startRecording(rec)
+    await assertKey(rec, '/c')
+    expect((await sessionJson()).asserts).toEqual({ 'system:/c': { value: 'sys', meta: {} } })
+    await expect(assertKey(rec, '/nowhere')).rejects.toThrow(/not found in any namespace.*user:\/nowhere/)
   })
 })

@@ -6,6 +6,7 @@ import { DELETED } from '../../meta/markers.js'
 import type { Recorder } from '../recorder.js'
 import { namespacesOf } from '../session-store.js'
 import { RecordCommandError } from './command-error.js'
+import { lookupKey } from './kdb-ops.js'
 
 export interface AssertResult {
   /** the stored assert: expected value and meta (absence: meta elektra/deleted) */
@@ -19,7 +20,16 @@ export async function assertKey(
   key: string | KeyName,
   value?: string
 ): Promise<AssertResult> {
-  const name = typeof key === 'string' ? parseKeyName(key) : key
+  let name = typeof key === 'string' ? parseKeyName(key) : key
+  if (name.namespace === 'cascading') {
+    // the key a cascading lookup finds is the one to assert
+    const found = await lookupKey(rec, name)
+    if (found === undefined)
+      throw new RecordCommandError(
+        `${name.canonical}: not found in any namespace; name the one to assert (e.g. user:${name.canonical})`
+      )
+    name = found.name
+  }
   if (!isFileNamespace(name.namespace))
     throw new RecordCommandError(
       `${name.canonical}: an assert needs a key of namespace spec, dir, user or system`
