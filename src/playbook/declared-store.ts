@@ -10,8 +10,8 @@ export const DECLARED_FILE = 'record-export.json'
 
 interface Stored {
   template: string
-  asserts: Record<string, string>
-  changes: Record<string, string>
+  asserts: unknown
+  changes: unknown
 }
 
 function toMap(o: unknown): Map<string, string> {
@@ -45,12 +45,16 @@ export async function readDeclared(file: string, template: string): Promise<Decl
 }
 
 export async function writeDeclared(file: string, template: string, state: DeclaredState): Promise<void> {
-  // names such as `__proto__` must stay own data properties
-  const obj = (m: Map<string, string>): Record<string, string> => {
-    const o: Record<string, string> = Object.create(null) as Record<string, string>
-    for (const [k, v] of m) o[k] = v
-    return o
+  // written member by member: no intermediate object of 100k properties
+  const parts: string[] = ['{"template":' + JSON.stringify(template)]
+  for (const role of ['asserts', 'changes'] as const) {
+    let sep = `,"${role}":{`
+    for (const [name, fp] of state[role]) {
+      parts.push(sep + JSON.stringify(name) + ':' + JSON.stringify(fp))
+      sep = ','
+    }
+    parts.push(sep === ',' ? '}' : sep + '}')
   }
-  const data: Stored = { template, asserts: obj(state.asserts), changes: obj(state.changes) }
-  await atomicWrite(file, Buffer.from(JSON.stringify(data) + '\n', 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
+  parts.push('}\n')
+  await atomicWrite(file, Buffer.from(parts.join(''), 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
 }
