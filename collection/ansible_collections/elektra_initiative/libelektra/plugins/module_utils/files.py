@@ -1,23 +1,96 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) elektra-playbook contributors
 # BSD-3-Clause (see https://opensource.org/licenses/BSD-3-Clause)
-"""Atomic file replacement and the lock protocol shared with the TypeScript store (docs/ARCHITECTURE.md)."""
+"""Atomic file replacement and the lock protocol shared with the TypeScript store.
+
+docs/ARCHITECTURE.md "Lock protocol" and "Atomic write" are normative; src/kdb/lock.ts and
+src/kdb/atomic-write.ts are the twins (test/parity-*.test.ts runs both against each other).
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import binascii
 import errno
 import os
 import random
+import re
 import time
 
 
 class LockBusyError(Exception):
     def __init__(self, path, pid):
-        Exception.__init__(self, 'busy: %s is locked by pid %s' % (path, pid))
+        Exception.__init__(self, 'busy: %s is locked by %s' % (
+            path, 'another process' if pid is None else 'pid %d' % pid))
         self.path = path
         self.pid = pid
+
+
+class FileError(OSError):
+    """An OS error while handling a store file; the message names the file and the action."""
+
+    def __init__(self, path, action, cause):
+        OSError.__init__(self, getattr(cause, 'errno', None) or errno.EIO,
+                         '%s: %s: %s' % (path, action, getattr(cause, 'strerror', None) or cause))
+        self.path = path
+        self.action = action
+
+    def __str__(self):
+        return self.strerror
+
+
+# --- paths, spelled exactly as Node's path module spells them (the lock file name depends on it) ----
+
+def normalize(p):
+    """Node's path.posix.normalize: `.`, `..`, repeated slashes resolved; a trailing slash kept."""
+    if p == '':
+        return '.'
+    absolute = p.startswith('/')
+    trailing = p.endswith('/')
+    out = []
+    for part in p.split('/'):
+        if part in ('', '.'):
+            continue
+        if part == '..':
+            if out and out[-1] != '..':
+                out.pop()
+            elif not absolute:
+                out.append('..')
+            continue
+        out.append(part)
+    body = '/'.join(out)
+    if not body and not absolute:
+        body = '.'
+    if body and trailing:
+        body += '/'
+    return ('/' + body) if absolute else body
+
+
+def join(*parts):
+    """Node's path.posix.join: the non-empty parts joined with `/`, then normalised."""
+    joined = '/'.join(p for p in parts if p)
+    return normalize(joined) if joined else '.'
+
+
+def resolve(p, cwd=None):
+    """Node's path.resolve for one path: absolute, normalised, no trailing slash."""
+    if not p.startswith('/'):
+        p = (cwd or os.getcwd()) + '/' + p
+    n = normalize(p)
+    return n[:-1] if len(n) > 1 and n.endswith('/') else n
+
+
+def dirname(p):
+    """Node's path.posix.dirname (for absolute paths: the parent, `/` for the root)."""
+    if len(p) > 1:
+        p = p.rstrip('/') or '/'
+    i = p.rfind('/')
+    if i < 0:
+        return '.'
+    if i == 0:
+        return '/'
+    return p[:i]
 
 
 def make_dirs(path, mode):
@@ -30,83 +103,159 @@ def make_dirs(path, mode):
         os.chmod(path, mode)
     except OSError as e:
         if e.errno != errno.EEXIST:
-            raise
+            raise FileError(path, 'create directory', e)
+
+
+# --- the lock protocol -----------------------------------------------------------------------------
+
+# A lock file without a pid is normal for an instant (between create and write); older, it is debris.
+EMPTY_LOCK_STALE_S = 2.0
+_PID = re.compile(r'\A([1-9][0-9]*)\n?\Z')
+_NO_PERMISSION = (errno.EACCES, errno.EPERM, errno.EROFS)
+# no pid above this can exist (Linux' pid_max is at most 2^22): such a lock is debris
+_MAX_PID = 0x7fffffff
+
+# lock files this process holds: absolute lock path -> inode (to tell ours from a dead twin pid's)
+_owned = {}
+
+
+def lock_file_of(path):
+    return resolve(path) + '.lock'
 
 
 def _pid_alive(pid):
+    if pid > _MAX_PID:
+        return False
     try:
         os.kill(pid, 0)
     except OSError as e:
-        return e.errno != errno.ESRCH
+        return e.errno != errno.ESRCH  # EPERM: alive, owned by someone else
     return True
 
 
 def _timeout_s():
     raw = os.environ.get('ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS')
     try:
-        return int(raw) / 1000.0 if raw else 10.0
+        value = float(raw) if raw else 10000.0
     except ValueError:
         return 10.0
+    return value / 1000.0 if value >= 0 else 10.0
+
+
+class _Holder(object):
+    __slots__ = ('pid', 'ino', 'content', 'age')
+
+    def __init__(self, pid, ino, content, age):
+        self.pid, self.ino, self.content, self.age = pid, ino, content, age
+
+
+def _inspect(lock_path):
+    """(pid or None, inode, content, age in s) of a lock file, or None when it is gone."""
+    try:
+        st = os.stat(lock_path)
+        with open(lock_path, 'rb') as f:
+            content = f.read()
+    except OSError as e:
+        if e.errno == errno.ENOENT:
+            return None
+        raise FileError(lock_path, 'read lock file', e)
+    m = _PID.match(content.decode('latin-1'))
+    return _Holder(int(m.group(1)) if m else None, st.st_ino, content, time.time() - st.st_mtime)
 
 
 class FileLock(object):
-    """`F.lock` created with O_EXCL holding `<pid>\\n`; stale locks (dead pid) are broken by rename."""
+    """`F.lock` created with O_EXCL holding `<pid>\\n`; stale locks are broken by rename.
 
-    def __init__(self, path, dir_mode=0o755):
-        self.path = path
-        self.lock_path = path + '.lock'
+    `optional`: a lock that cannot be created for lack of permission is skipped (we cannot write that
+    file either, so only its read is unguarded)."""
+
+    def __init__(self, path, dir_mode=0o755, optional=False):
+        self.path = resolve(path)
+        self.lock_path = self.path + '.lock'
         self.dir_mode = dir_mode
+        self.optional = optional
         self.held = False
+        self._ino = None
 
-    def acquire(self):
-        make_dirs(os.path.dirname(self.lock_path), self.dir_mode)
-        deadline = time.time() + _timeout_s()
-        delay = 0.002
-        pid = None
+    def _try_create(self):
+        """The new lock file's inode, or None when it exists already."""
         while True:
             try:
                 fd = os.open(self.lock_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except OSError as e:
-                if e.errno != errno.EEXIST:
-                    raise
-            else:
+                if e.errno == errno.EEXIST:
+                    return None
+                if e.errno == errno.ENOENT:
+                    make_dirs(dirname(self.lock_path), self.dir_mode)
+                    continue
+                raise FileError(self.lock_path, 'create lock file', e)
+            try:
+                ino = os.fstat(fd).st_ino
+                _owned[self.lock_path] = ino  # before the pid is visible (see _stale)
+                os.write(fd, ('%d\n' % os.getpid()).encode('ascii'))
+                return ino
+            except OSError as e:
+                _owned.pop(self.lock_path, None)
                 try:
-                    os.write(fd, ('%d\n' % os.getpid()).encode('ascii'))
-                finally:
-                    os.close(fd)
+                    os.unlink(self.lock_path)
+                except OSError:
+                    pass
+                raise FileError(self.lock_path, 'write lock file', e)
+            finally:
+                os.close(fd)
+
+    def acquire(self):
+        deadline = time.time() + _timeout_s()
+        attempt = 0
+        while True:
+            try:
+                ino = self._try_create()
+            except FileError as e:
+                if self.optional and e.errno in _NO_PERMISSION:
+                    return self  # not held: release does nothing
+                raise
+            if ino is not None:
+                self._ino = ino
                 self.held = True
                 return self
-            pid = self._owner()
-            if self._stale(pid):
-                self._break()
+            holder = _inspect(self.lock_path)
+            if holder is None:
+                continue  # released meanwhile: retry at once
+            if self._stale(holder):
+                self._break(holder)
                 continue
             if time.time() >= deadline:
-                raise LockBusyError(self.path, pid if pid is not None else '?')
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 1.5, 0.02)
+                raise LockBusyError(self.path, holder.pid)
+            # jittered back-off growing from 2 ms to 20 ms
+            ceiling = min(20, 2 + attempt * 2)
+            time.sleep((2 + random.random() * (ceiling - 2)) / 1000.0)
+            attempt += 1
 
-    def _owner(self):
-        try:
-            with open(self.lock_path, 'rb') as f:
-                text = f.read().decode('ascii', 'replace').strip()
-            return int(text)
-        except (OSError, ValueError):
-            return None
+    def _stale(self, h):
+        if h.pid is None:
+            return h.age > EMPTY_LOCK_STALE_S
+        if h.pid == os.getpid():
+            # our pid but not a lock we hold: left by an earlier process that had the same pid
+            return _owned.get(self.lock_path) != h.ino
+        return not _pid_alive(h.pid)
 
-    def _stale(self, pid):
-        if pid is None:
-            try:
-                return time.time() - os.stat(self.lock_path).st_mtime > 2.0
-            except OSError:
-                return False
-        return not _pid_alive(pid)
-
-    def _break(self):
-        aside = '%s.stale-%d-%d' % (self.lock_path, os.getpid(), random.randint(0, 1 << 30))
+    def _break(self, seen):
+        """Renames the stale lock away (only one breaker wins the rename), then deletes it."""
+        aside = '%s.stale-%d-%s' % (self.lock_path, os.getpid(),
+                                    binascii.hexlify(os.urandom(4)).decode('ascii'))
         try:
             os.rename(self.lock_path, aside)
-        except OSError:
-            return  # someone else broke it first
+        except OSError as e:
+            if e.errno == errno.ENOENT:
+                return  # another breaker was faster
+            raise FileError(self.lock_path, 'break stale lock', e)
+        taken = _inspect(aside)
+        if taken is not None and (taken.ino != seen.ino or taken.content != seen.content):
+            # between our look and our rename the stale lock was broken and taken afresh: give it back
+            try:
+                os.link(aside, self.lock_path)
+            except OSError:
+                pass
         try:
             os.unlink(aside)
         except OSError:
@@ -116,11 +265,21 @@ class FileLock(object):
         if not self.held:
             return
         self.held = False
-        if self._owner() == os.getpid():
-            try:
-                os.unlink(self.lock_path)
-            except OSError:
-                pass
+        ino, self._ino = self._ino, None
+        if _owned.get(self.lock_path) != ino:
+            return
+        try:
+            h = _inspect(self.lock_path)
+            # only remove the lock if it is still the one we created
+            if h is not None and h.ino == ino and h.pid == os.getpid():
+                try:
+                    os.unlink(self.lock_path)
+                except OSError as e:
+                    if e.errno != errno.ENOENT:
+                        raise FileError(self.lock_path, 'release lock', e)
+        finally:
+            # only now: until the file is gone, a lock file with our pid must count as held
+            _owned.pop(self.lock_path, None)
 
     def __enter__(self):
         return self.acquire()
@@ -129,32 +288,62 @@ class FileLock(object):
         self.release()
 
 
+def holds_lock(path):
+    """True when this process holds the lock of `path`."""
+    return lock_file_of(path) in _owned
+
+
+def lock_order(paths, first=None):
+    """`first` (the record lock), then the other paths by absolute path compared as UTF-8 bytes
+    (code point order: the order src/kdb/lock.ts gives the same paths), without duplicates."""
+    seen = set()
+    out = []
+    for p in ([first] if first else []) + sorted(set(resolve(p) for p in paths),
+                                                  key=lambda s: s.encode('utf-8', 'surrogateescape')):
+        r = resolve(p)
+        if r not in seen:
+            seen.add(r)
+            out.append(r)
+    return out
+
+
 class Locks(object):
-    """Several locks: `first` (e.g. the record lock) before the others in ascending path order."""
+    """Several locks: `first` (e.g. the record lock) before the others in ascending path order.
+
+    Reentrant within the process: a lock this process already holds is neither taken again nor
+    released here (src/kdb/lock.ts `withLocks` skips the caller's locks the same way). The others are
+    optional (skipped without permission); `first` never is."""
 
     def __init__(self, paths, first=None, dir_modes=None):
-        dir_modes = dir_modes or {}
-        ordered = sorted(set(p for p in paths if p != first))
-        if first:
-            ordered.insert(0, first)
-        self.locks = [FileLock(p, dir_modes.get(p, 0o755)) for p in ordered]
+        dir_modes = dict((resolve(k), v) for k, v in (dir_modes or {}).items())
+        ordered = lock_order(paths, first)
+        first_r = resolve(first) if first else None
+        self.locks = [FileLock(p, dir_modes.get(p, 0o755), optional=p != first_r) for p in ordered]
+        self._taken = []
 
     def __enter__(self):
-        done = []
+        self._taken = []
         try:
             for lock in self.locks:
+                if lock.lock_path in _owned:
+                    continue
                 lock.acquire()
-                done.append(lock)
+                self._taken.append(lock)
         except BaseException:
-            for lock in reversed(done):
-                lock.release()
+            self._release()
             raise
         return self
 
-    def __exit__(self, *exc):
-        for lock in reversed(self.locks):
+    def _release(self):
+        taken, self._taken = self._taken, []
+        for lock in reversed(taken):
             lock.release()
 
+    def __exit__(self, *exc):
+        self._release()
+
+
+# --- atomic write ----------------------------------------------------------------------------------
 
 def fsync_dir(path):
     try:
@@ -163,47 +352,76 @@ def fsync_dir(path):
         return
     try:
         os.fsync(fd)
-    except OSError:
-        pass
+    except OSError as e:
+        # some file systems refuse fsync on directories; the rename itself is still atomic
+        if e.errno not in (errno.EINVAL, errno.EISDIR):
+            raise FileError(path, 'fsync', e)
     finally:
         os.close(fd)
 
 
+def temp_name(path, pid, epoch_micros):
+    """`<file>.<pid>:<seconds>.<microseconds>.tmp`, plain decimals, as libelektra's resolver names it."""
+    return '%s.%d:%d.%d.tmp' % (path, pid, epoch_micros // 1000000, epoch_micros % 1000000)
+
+
+def _open_temp(path, mode):
+    micros = time.time_ns() // 1000
+    while True:
+        tmp = temp_name(path, os.getpid(), micros)
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        except OSError as e:
+            if e.errno != errno.EEXIST:
+                raise FileError(path, 'create temp file %s' % tmp, e)
+            micros += 1  # another write of this process in the same microsecond: take the next one
+
+
 def write_atomic(path, data, new_mode=0o644, dir_mode=0o755):
-    """Temp file `<file>.<pid>:<sec>.<usec>.tmp` in the same directory, fsync, rename, keep the mode."""
+    """Temp file beside `path` with the final mode, fsync, rename, fsync the directory.
+
+    An existing file keeps its mode and (where permitted) its owner; its mtime always changes."""
     directory = os.path.dirname(path)
     make_dirs(directory, dir_mode)
-    owner = None
     try:
-        st = os.stat(path)
-        mode = st.st_mode & 0o7777
-        owner = (st.st_uid, st.st_gid)
-    except OSError:
-        mode = new_mode
-    now = time.time()
-    tmp = '%s.%d:%d.%d.tmp' % (path, os.getpid(), int(now), int((now % 1) * 1000000))
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        old = os.stat(path)
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise FileError(path, 'stat', e)
+        old = None
+    mode = new_mode if old is None else old.st_mode & 0o7777
+    tmp, fd = _open_temp(path, mode)
     try:
         try:
             view = memoryview(data)
             while view:
                 n = os.write(fd, view)
                 view = view[n:]
+            os.fchmod(fd, mode)
+            if old is not None:
+                if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+                    try:  # only root may give files away; others keep their own ownership
+                        os.fchown(fd, old.st_uid, old.st_gid)
+                    except OSError:
+                        pass
+                st = os.fstat(fd)
+                if st.st_mtime_ns == old.st_mtime_ns:
+                    # readers comparing mtimes (libelektra's resolver) must see a change within a tick
+                    os.utime(fd, ns=(st.st_atime_ns, old.st_mtime_ns + 1000000))
             os.fsync(fd)
         finally:
             os.close(fd)
-        if owner is not None and owner != (os.geteuid(), os.getegid()):
-            try:  # an existing file keeps its owner (as libelektra's resolver does), when we may
-                os.chown(tmp, owner[0], owner[1])
-            except OSError:
-                pass
-        os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    except BaseException:
+        try:
+            os.rename(tmp, path)
+        except OSError as e:
+            raise FileError(path, 'rename temp file over it', e)
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and not isinstance(e, FileError):
+            raise FileError(path, 'write temp file %s' % tmp, e)
         raise
     fsync_dir(directory)
 
@@ -214,7 +432,7 @@ def remove_file(path):
         os.unlink(path)
     except OSError as e:
         if e.errno != errno.ENOENT:
-            raise
+            raise FileError(path, 'delete', e)
         return False
     fsync_dir(os.path.dirname(path))
     return True
@@ -224,7 +442,7 @@ def read_file(path):
     try:
         with open(path, 'rb') as f:
             return f.read()
-    except IOError as e:
+    except (IOError, OSError) as e:
         if e.errno == errno.ENOENT:
             return None
-        raise
+        raise FileError(path, 'read', e)
