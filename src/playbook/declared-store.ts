@@ -45,16 +45,22 @@ export async function readDeclared(file: string, template: string): Promise<Decl
 }
 
 export async function writeDeclared(file: string, template: string, state: DeclaredState): Promise<void> {
-  // written member by member: no intermediate object of 100k properties
-  const parts: string[] = ['{"template":' + JSON.stringify(template)]
+  // written member by member into flat chunks: no intermediate object of 100k properties
+  const chunks: string[] = []
+  let members: string[] = ['{"template":' + JSON.stringify(template)]
   for (const role of ['asserts', 'changes'] as const) {
     let sep = `,"${role}":{`
     for (const [name, fp] of state[role]) {
-      parts.push(sep + JSON.stringify(name) + ':' + JSON.stringify(fp))
+      members.push(sep + JSON.stringify(name) + ':' + JSON.stringify(fp))
       sep = ','
+      if (members.length >= 4096) {
+        chunks.push(members.join(''))
+        members = []
+      }
     }
-    parts.push(sep === ',' ? '}' : sep + '}')
+    members.push(sep === ',' ? '}' : sep + '}')
   }
-  parts.push('}\n')
-  await atomicWrite(file, Buffer.from(parts.join(''), 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
+  members.push('}\n')
+  chunks.push(members.join(''))
+  await atomicWrite(file, Buffer.from(chunks.join(''), 'utf8'), { fileMode: 0o644, dirMode: 0o755 })
 }
