@@ -29,6 +29,7 @@ export interface LockHandle {
 const DEFAULT_TIMEOUT_MS = 10_000
 // A lock file without a pid is normal for an instant (between create and write); older, it is debris.
 const EMPTY_LOCK_STALE_MS = 2_000
+const MAX_PID = 0x7fffffff
 
 /** Lock files this process holds, by absolute lock path → inode (to tell ours from a dead twin pid's). */
 const owned = new Map<string, bigint>()
@@ -212,6 +213,9 @@ function isStale(lockFile: string, h: Holder): boolean {
 }
 
 export function isAlive(pid: number): boolean {
+  // no process can have a pid beyond this (Linux' pid_max is at most 2^22), and process.kill would
+  // throw a type error for it, which must not read as "alive": such a lock is debris
+  if (!Number.isSafeInteger(pid) || pid > MAX_PID) return false
   try {
     process.kill(pid, 0)
     return true
