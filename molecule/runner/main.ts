@@ -20,6 +20,7 @@ options:
   --collections DIR          put DIR first in ANSIBLE_COLLECTIONS_PATH (test another collection build)
   --report FILE              summary file (default .tmp/reports/molecule.json)
   -j, --parallel N           run N scenarios at a time (default 2; each has its own hosts)
+  --fail-fast                start no further scenario after one failed
   -v, --verbose              stream ansible-playbook output
 `
 
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
         collections: { type: 'string' },
         report: { type: 'string' },
         parallel: { type: 'string', short: 'j' },
+        'fail-fast': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -78,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values.collections !== undefined ? { collectionsPath: resolve(values.collections) } : {}),
     verbose: values.verbose ?? false,
     parallel,
+    failFast: values['fail-fast'] ?? false,
     ...steps,
     log: line => console.log(line)
   })

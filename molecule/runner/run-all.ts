@@ -24,6 +24,8 @@ export interface TestOptions extends RunOptions {
   keepDir?: (scenario: string) => string
   // scenarios run at the same time (each has its own hosts and directories); default 1
   parallel?: number
+  // start no further scenario after one failed (those are reported as skipped)
+  failFast?: boolean
   // compile our CLI once for the run (unless ELEKTRA_PLAYBOOK_CLI is set); default true
   buildCli?: boolean
 }
@@ -106,6 +108,11 @@ export async function runAll(options: TestOptions): Promise<Report> {
   const slots: ScenarioResult[] = new Array<ScenarioResult>(names.length)
   const worker = async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      if (options.failFast && slots.some(r => r?.status === 'failed')) {
+        const reason = 'not run: an earlier scenario failed (--fail-fast)'
+        slots[next.i] = { name: next.name, status: 'skipped', seconds: 0, reason, steps: [] }
+        continue
+      }
       slots[next.i] = await runOne(next.name)
     }
   }

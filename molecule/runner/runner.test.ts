@@ -159,10 +159,12 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
     expect(steps).toEqual([
       'dependency:skipped',
       'create:ok',
+      'create:ok',
       'prepare:skipped',
       'converge:ok',
       'idempotence:ok',
       'verify:ok',
+      'destroy:ok',
       'destroy:ok'
     ])
     expect(lines.some(l => /^\[smoke\] converge: ok in \d+\.\d s$/.test(l))).toBe(true)
@@ -244,6 +246,20 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
     expect(result.all).toContain('stopping the test hosts')
     for (const state of states) expect(existsSync(state)).toBe(false)
     expect(existsSync(ephemeral!)).toBe(false)
+  })
+
+  it('--fail-fast starts no scenario after a failed one', async () => {
+    const fixture = fixtureProject({
+      'a-bad-driver': { 'molecule.yml': 'driver: {name: docker}\nplatforms: [{name: x}]\n' },
+      'b-never-run': { 'molecule.yml': oneHost('never'), ...shared }
+    })
+    try {
+      const report = await runAll({ projectDir: fixture, log: () => {}, failFast: true, buildCli: false })
+      expect(report.scenarios.map(s => `${s.name}:${s.status}`)).toEqual(['a-bad-driver:failed', 'b-never-run:skipped'])
+      expect(report.scenarios[1]!.reason).toContain('--fail-fast')
+    } finally {
+      rmSync(fixture, { recursive: true, force: true })
+    }
   })
 
   it('without root every scenario is skipped with the reason, and the run passes', async () => {
