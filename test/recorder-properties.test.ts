@@ -6,6 +6,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import { EmbeddedStore } from '../src/kdb/embedded-store.js'
 import { Key } from '../src/kdb/key.js'
 import { parseKeyName } from '../src/kdb/keyname.js'
+import type { KeySet } from '../src/kdb/keyset.js'
 import { startRecording } from '../src/recorder/commands/start.js'
 import { loadSession } from '../src/recorder/commands/state.js'
 import { undoRecorded } from '../src/recorder/commands/undo.js'
@@ -14,6 +15,7 @@ import { expectSessionIsDiff } from './helpers/session-check.js'
 import { makeTempRoot, type TempRoot } from './helpers/temp-root.js'
 
 const names = ['user:/a', 'user:/a/b', 'user:/c', 'system:/a', 'system:/d/e', 'dir:/f', 'user:/']
+const initialKeys = fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom('0', '1')), { maxLength: 4 })
 const op = fc.record({
   by: fc.constantFrom('us', 'other', 'read', 'undo'),
   kind: fc.constantFrom('set', 'rm', 'meta'),
@@ -33,7 +35,7 @@ afterEach(async () => {
 it('the session is always diff(start, now), whoever wrote and whenever it was folded', async () => {
   let run = 0
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...names), fc.constantFrom('0', '1')), { maxLength: 4 }), fc.array(op, { maxLength: 14 }), async (initial, ops) => {
+    fc.asyncProperty(initialKeys, fc.array(op, { maxLength: 14 }), async (initial, ops) => {
       const env = { root: `${t.root}/${run}`, home: `${t.home}/${run}`, cwd: `${t.cwd}/${run}` }
       run++
       const other = new EmbeddedStore(env)
@@ -56,7 +58,7 @@ it('the session is always diff(start, now), whoever wrote and whenever it was fo
           continue
         }
         const name = parseKeyName(o.name)
-        const mutate = (ks: import('../src/kdb/keyset.js').KeySet) => {
+        const mutate = (ks: KeySet) => {
           const cur = ks.lookup(name)
           if (o.kind === 'rm') ks.remove(name)
           else if (o.kind === 'set') ks.add((cur?.clone() ?? new Key(name)).setString(o.value))
