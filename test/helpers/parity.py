@@ -109,8 +109,17 @@ def paths(req):
         os.chdir(env.get('processCwd') or old)
         try:
             store = EmbeddedStore(env['root'], env['home'], env['cwd'])
-            r = {'fixed': {}, 'names': {}}
+            r = {'fixed': {}, 'names': {}, 'reads': {}}
             try:
+                store.mounts()
+            except Exception as e:
+                r['tableError'] = str(e)
+                out.append(r)
+                continue
+            try:
+                for name in env.get('reads', []):
+                    b = store.backend_for(parse(name))
+                    r['reads'][name] = [k.name.canonical for k in b.read()]
                 for ns in ('spec', 'dir', 'user', 'system'):
                     r['fixed']['default:' + ns] = store.root_backend(ns).path
                     r['fixed']['session:' + ns] = store.session_backend(ns).path

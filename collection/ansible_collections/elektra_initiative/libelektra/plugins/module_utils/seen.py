@@ -24,6 +24,8 @@ from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.keyn
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.store import StoreError
 
 SUFFIX = '.seen'
+# mountpoints whose keys are never recorded (the session's own files among them)
+NEVER_RECORDED = (('elektra', 'record', 'session'), ('elektra', 'record', 'config'))
 ABSENT_LIST = 'record-session.seen'
 
 
@@ -32,19 +34,18 @@ def absent_list(store):
 
 
 def watched_files(store):
-    """Every dump backend file but the session's own: root files, elektra.ecf, mounted files."""
-    out = [store.elektra_backend().path]
+    """Every dump backend file but the sessions' own and the virtual ones: root files, elektra.ecf,
+    mounted files (src/recorder/session-store.ts `watchedBackends`)."""
+    out = []
     for ns in PERSISTENT:
         try:
-            out.append(store.root_backend(ns).path)
-            for mp, what in store._candidates(ns):
-                if what in ('session', 'elektra'):
-                    continue
-                b = store._make(ns, mp, what)
-                if b.storage == 'dump':
-                    out.append(b.path)
+            backends = store.backends(ns)
         except StoreError:
             continue  # no HOME or no chdir: that namespace has no files here
+        for b in backends:
+            if b.virtual or b.storage != 'dump' or b.mountpoint.parts[:3] in NEVER_RECORDED:
+                continue
+            out.append(b.path)
     return sorted(set(out))
 
 
