@@ -88,7 +88,10 @@ describe('lock protocol parity (TypeScript ↔ Python)', () => {
     expect(await readFile(counter, 'utf8')).toBe(String(4 * n))
     const order = await readFile(log, 'utf8')
     for (const tag of 'abxy') expect(order.split(tag).length - 1).toBe(n)
-    if (process.env.PARITY_VERBOSE) console.log(`hand-overs between languages: ${order.match(/[ab][xy]|[xy][ab]/g)?.length ?? 0}`)
+    if (process.env.PARITY_VERBOSE) {
+      const handOvers = order.match(/[ab][xy]|[xy][ab]/g)?.length ?? 0
+      console.log(`hand-overs between languages: ${handOvers}`)
+    }
     // no lock file, no stale leftovers
     expect((await readdir(t.cwd)).sort()).toEqual(['counter', 'go', 'log'])
   })

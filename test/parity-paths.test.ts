@@ -79,14 +79,18 @@ const envCase: fc.Arbitrary<EnvCase> = fc.record({
   rootKind: fc.constantFrom('absolute', 'relative', 'trailing'),
   homeKind: fc.integer({ min: 0, max: 3 }),
   depth: fc.integer({ min: 0, max: 3 }),
-  dirFiles: fc.array(fc.integer({ min: -1, max: 4 }), { minLength: DIR_FILES.length, maxLength: DIR_FILES.length })
+  dirFiles: fc.array(fc.integer({ min: -1, max: 4 }), {
+    minLength: DIR_FILES.length,
+    maxLength: DIR_FILES.length
+  })
 })
 
 function tableKeys(mounts: Array<[string, string]>): KeySet {
   const ks = new KeySet()
   for (const [mp, file] of mounts) {
     const base = keyNameFromParts('system', [...MOUNTPOINTS_ROOT.parts, parseKeyName(mp).canonical])
-    const put = (rel: string[], v: string) => ks.add(new Key(keyNameFromParts('system', [...base.parts, ...rel]), v, new Map()))
+    const put = (rel: string[], v: string) =>
+      ks.add(new Key(keyNameFromParts('system', [...base.parts, ...rel]), v, new Map()))
     put([], '')
     put(['definition', 'path'], file)
     put(['definition', 'positions', 'get', 'storage'], 'storage')
@@ -144,10 +148,16 @@ describe('path resolution parity (TypeScript ↔ Python)', () => {
       }
       const mounts = c.mounts.map(m => MOUNTS[m] as [string, string])
       await mkdir(path.join(root, 'etc/kdb'), { recursive: true })
-      await writeFile(path.join(root, 'etc/kdb/elektra.ecf'), writeDump(tableKeys(mounts), parseKeyName('system:/elektra')))
+      const table = writeDump(tableKeys(mounts), parseKeyName('system:/elektra'))
+      await writeFile(path.join(root, 'etc/kdb/elektra.ecf'), table)
       const rootSpelled =
-        c.rootKind === 'relative' ? path.relative(process.cwd(), root) : c.rootKind === 'trailing' ? `${root}//` : root
-      const homeSpelled = [home, `${home}/`, home.replace('/home/', '//home/./x/../'), `${home}/.`][c.homeKind] as string
+        c.rootKind === 'relative'
+          ? path.relative(process.cwd(), root)
+          : c.rootKind === 'trailing'
+            ? `${root}//`
+            : root
+      const homes = [home, `${home}/`, home.replace('/home/', '//home/./x/../'), `${home}/.`]
+      const homeSpelled = homes[c.homeKind] as string
       envs.push({ env: { root: rootSpelled, home: homeSpelled, cwd }, names: namesFor(mounts), mounts })
     }
 
