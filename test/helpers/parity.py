@@ -139,7 +139,36 @@ def paths(req):
     return {'results': out}
 
 
-COMMANDS = {'count': count, 'hold': hold, 'take': take, 'dumps': dumps, 'paths': paths}
+def _store(env):
+    return EmbeddedStore(env['root'], env['home'], env['cwd'])
+
+
+def _change(j):
+    from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.recording import Change
+    return Change(parse(j['name']), _key(j['before']) if j['before'] else None,
+                  _key(j['after']) if j['after'] else None)
+
+
+def session_ops(req):
+    """For each environment, under the record lock: `append` a part (as the module records its own
+    write), `catchup` with other programs' writes, then `fold` the journal (each when asked)."""
+    from ansible_collections.elektra_initiative.libelektra.plugins.module_utils import recording
+    out = []
+    for env in req['envs']:
+        store = _store(env)
+        r = {}
+        with files.Locks([], first=store.record_lock_target()):
+            if env.get('append'):
+                recording.append_part(store, [_change(c) for c in env['append']], [])
+            if env.get('catchup'):
+                r['changed'] = recording.catch_up(store, env['catchup'])
+            if env.get('fold'):
+                r['warnings'] = recording.fold(store)
+        out.append(r)
+    return {'results': out}
+
+
+COMMANDS = {'count': count, 'hold': hold, 'take': take, 'dumps': dumps, 'paths': paths, 'session': session_ops}
 
 if __name__ == '__main__':
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

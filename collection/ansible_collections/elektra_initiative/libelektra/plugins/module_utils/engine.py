@@ -214,6 +214,12 @@ def _lists(changes, result):
 # ---- the task -------------------------------------------------------------------------------------
 
 def run(p, store, check_mode=False, diff_mode=False, no_log=False):
+    # a task that touches recording holds the record lock from its first lock to its end (H9)
+    with recording.guard(store, p, check_mode):
+        return _run(p, store, check_mode, diff_mode, no_log)
+
+
+def _run(p, store, check_mode, diff_mode, no_log):
     req = build_request(p)
     warnings = list(req.warnings)
     store.written = []  # files this task replaces (seen state of the recorder)

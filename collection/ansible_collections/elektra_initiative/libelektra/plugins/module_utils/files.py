@@ -307,6 +307,44 @@ def lock_order(paths, first=None):
     return out
 
 
+# (lock target, dir mode, callback) of `hold_first` blocks: taken before any other lock, kept to the end
+_first_required = []
+
+
+class _FirstHold(object):
+    def __init__(self, path, dir_mode, on_first):
+        self.lock = FileLock(path, dir_mode)
+        self.on_first = on_first
+        self.taken = False
+
+    def ensure(self):
+        if self.taken or self.lock.lock_path in _owned:
+            return
+        self.lock.acquire()
+        self.taken = True
+        if self.on_first is not None:
+            self.on_first()
+
+
+class hold_first(object):
+    """Within this block, the first `Locks` taken takes the lock of `path` before its own (it stays
+    held until the block ends) and then runs `on_first` (under that lock). A block that takes no
+    lock takes none of these either."""
+
+    def __init__(self, path, dir_mode=0o755, on_first=None):
+        self.hold = _FirstHold(resolve(path), dir_mode, on_first)
+
+    def __enter__(self):
+        _first_required.append(self.hold)
+        return self
+
+    def __exit__(self, *exc):
+        _first_required.remove(self.hold)
+        if self.hold.taken:
+            self.hold.taken = False
+            self.hold.lock.release()
+
+
 class Locks(object):
     """Several locks: `first` (e.g. the record lock) before the others in ascending path order.
 
@@ -323,6 +361,8 @@ class Locks(object):
 
     def __enter__(self):
         self._taken = []
+        for hold in list(_first_required):
+            hold.ensure()
         try:
             for lock in self.locks:
                 if lock.lock_path in _owned:

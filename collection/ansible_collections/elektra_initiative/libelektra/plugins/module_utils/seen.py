@@ -33,10 +33,10 @@ def absent_list(store):
     return os.path.join(store.system_dir(), ABSENT_LIST)
 
 
-def watched_files(store):
-    """Every dump backend file but the sessions' own and the virtual ones: root files, elektra.ecf,
-    mounted files (src/recorder/session-store.ts `watchedBackends`)."""
-    out = []
+def watched_backends(store):
+    """Every dump backend but the sessions' own and the virtual ones: root files, elektra.ecf, mounted
+    files (src/recorder/session-store.ts `watchedBackends`), in path order."""
+    out = {}
     for ns in PERSISTENT:
         try:
             backends = store.backends(ns)
@@ -45,8 +45,49 @@ def watched_files(store):
         for b in backends:
             if b.virtual or b.storage != 'dump' or b.mountpoint.parts[:3] in NEVER_RECORDED:
                 continue
-            out.append(b.path)
-    return sorted(set(out))
+            out.setdefault(b.path, b)
+    return [out[p] for p in sorted(out)]
+
+
+def watched_files(store):
+    return [b.path for b in watched_backends(store)]
+
+
+def _now(st):
+    return ('', None) if st is None else (str(st.st_dev), str(st.st_ino))
+
+
+def _stat(path, follow=True):
+    try:
+        return os.stat(path) if follow else os.lstat(path)
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        raise
+
+
+def check(path, absent):
+    """('same' | 'unseen' | 'changed', (dev, ino) of F now) — src/recorder/session-seen.ts checkSeen."""
+    old = _stat(path + SUFFIX, follow=False)
+    cur = _stat(path)
+    now = _now(cur)
+    if old is None:
+        if cur is None:
+            return 'same', now
+        return ('changed' if path in _read_absent(absent) else 'unseen'), now
+    if cur is None:
+        return ('same' if old.st_size == 0 else 'changed'), now
+    if (cur.st_dev, cur.st_ino) == (old.st_dev, old.st_ino):
+        return 'same', now
+    return 'changed', now
+
+
+def read_seen(backend):
+    """The keys of backend F as last seen (F.seen read with F's own configuration)."""
+    from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.store import Backend
+    twin = Backend(backend.mountpoint, backend.path + SUFFIX, backend.storage, backend.full_names,
+                   backend.source, backend.nested)
+    return twin.read()
 
 
 def _read_absent(path):
