@@ -112,7 +112,7 @@ describe('recording session parity (TypeScript ↔ Python)', () => {
   it('a part Python appends is a journal record TypeScript reads and folds as Python does', async () => {
     const pairs: Array<[KdbEnv, KdbEnv]> = []
     const first: Op[] = [{ kind: 'set', name: 'user:/app/a', value: '1', meta: {} }]
-    for (let i = 0; i < 3; i++) pairs.push(await twins(100 + i, '/', first))
+    for (let i = 0; i < 5; i++) pairs.push(await twins(100 + i, '/', first))
     const entry = (name: string, value: string, meta: Record<string, string> = {}) => ({
       name,
       binary: false,
@@ -127,7 +127,10 @@ describe('recording session parity (TypeScript ↔ Python)', () => {
         { name: 'system:/new', before: null, after: entry('system:/new', 'n') },
         { name: a, before: entry(a, '1'), after: null }
       ],
-      [{ name: 'user:/', before: null, after: entry('user:/', 'root') }]
+      [{ name: 'user:/', before: null, after: entry('user:/', 'root') }],
+      // merge warnings: the part's old value is not the session's (Q18), and a conflict (row 4)
+      [{ name: a, before: entry(a, '5'), after: entry(a, '6') }],
+      [{ name: a, before: null, after: entry(a, '7') }]
     ]
     await runPython<PySession>('session', {
       envs: pairs.flatMap(([a, b], i) => [
@@ -144,6 +147,9 @@ describe('recording session parity (TypeScript ↔ Python)', () => {
       await rec.session.withRecordLock(() => rec.session.fold())
       expect(await sessionBytes(b)).toEqual(await sessionBytes(a))
     }
+    // the warnings are counted in the session file alike
+    expect((await sessionBytes(pairs[3]![0])).user).toContain('warnings\n1\n')
+    expect((await sessionBytes(pairs[4]![0])).user).toContain('warnings\n1\n')
   })
 
   it("both catch up with another program's write to the same session", async () => {

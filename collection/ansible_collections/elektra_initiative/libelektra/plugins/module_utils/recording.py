@@ -82,7 +82,8 @@ def _entry(ns, part, name):
 
 
 def _append(sets, changes):
-    """recording.md 3.1: merge a part diff into the session (warnings for rows 4, 7, 13, 14).
+    """recording.md 3.1: merge a part diff into the session, as src/recorder/append.ts (conflicts:
+    rows 4, 7, 13, 14; Q18 mismatches: rows 5, 6, 8, 9, 10).
 
     Returns the warnings; each namespace's count is added to its file's `…/session/warnings`."""
     warnings = []
@@ -102,7 +103,9 @@ def _append(sets, changes):
             ks.remove(_entry(ns, part, ch.name))
 
         def same(a, b):
-            return a.value == b.value and a.meta == b.meta
+            if a is None or b is None:
+                return a is b
+            return a.value == b.value and type(a.value) is type(b.value) and a.meta == b.meta
 
         def warn(text):
             warnings.append(text)
@@ -110,6 +113,11 @@ def _append(sets, changes):
             k = ks.lookup(counter)
             n = int(k.value) if k is not None and str(k.value).isdigit() else 0
             ks.add(Key(counter, str(n + 1)))
+
+        def mismatch(current, part_old):
+            # Q18: the part says the key was `part_old`; the session says it currently is `current`
+            if not same(current, part_old):
+                warn("Part's old version of key %s does not match the session's current version" % ch.name)
 
         if ch.before is None:
             if removed is not None:
@@ -123,8 +131,10 @@ def _append(sets, changes):
                 put('added', ch.after)
         elif ch.after is None:
             if added is not None:
+                mismatch(added, ch.before)
                 drop('added')
             elif old is not None:
+                mismatch(ks.lookup(_entry(ns, 'new', ch.name)), ch.before)
                 drop('old')
                 drop('new')
                 put('removed', old)
@@ -134,8 +144,10 @@ def _append(sets, changes):
                 put('removed', ch.before)
         else:
             if added is not None:
+                mismatch(added, ch.before)
                 put('added', ch.after)
             elif old is not None:
+                mismatch(ks.lookup(_entry(ns, 'new', ch.name)), ch.before)
                 if same(old, ch.after):
                     drop('old')
                     drop('new')
