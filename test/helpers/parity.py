@@ -139,6 +139,16 @@ def paths(req):
     return {'results': out}
 
 
+def writes(req):
+    """Atomic writes (data None: delete) and temp names, as files.py does them."""
+    for w in req['writes']:
+        if w['data'] is None:
+            files.remove_file(w['file'])
+        else:
+            files.write_atomic(w['file'], base64.b64decode(w['data']), w['fileMode'], w['dirMode'])
+    return {'temps': [files.temp_name(t['file'], t['pid'], t['micros']) for t in req['temps']]}
+
+
 def _store(env):
     return EmbeddedStore(env['root'], env['home'], env['cwd'])
 
@@ -168,7 +178,8 @@ def session_ops(req):
     return {'results': out}
 
 
-COMMANDS = {'count': count, 'hold': hold, 'take': take, 'dumps': dumps, 'paths': paths, 'session': session_ops}
+COMMANDS = {'count': count, 'hold': hold, 'take': take, 'dumps': dumps, 'paths': paths, 'session': session_ops,
+            'writes': writes}
 
 if __name__ == '__main__':
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
