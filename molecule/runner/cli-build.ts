@@ -33,7 +33,8 @@ export async function buildCli(projectDir: string, log: (line: string) => void):
     log(`CLI build failed (using tsx instead): ${(r.all ?? '').split('\n').slice(0, 5).join(' | ')}`)
     return undefined
   }
-  log(`CLI compiled for this run in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.exitCode === 0 ? '' : ' (with type errors)'}`)
+  log(
+    `CLI compiled for this run in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.exitCode === 0 ? '' : ' (with type errors)'}`
+  )
   return { command: `node ${main}`, dir, remove }
 }
-

@@ -15,11 +15,7 @@ export class InterpolationError extends Error {
 
 const pattern = /\$(?:(\$)|([A-Za-z_][A-Za-z0-9_]*)|\{([^}]*)\}|)/g
 
-export function interpolate(
-  text: string,
-  env: Record<string, string | undefined>,
-  file = '<molecule.yml>'
-): string {
+export function interpolate(text: string, env: Record<string, string | undefined>, file = '<molecule.yml>'): string {
   return text.replace(pattern, (match, dollar, bare, braced, offset: number) => {
     if (dollar !== undefined) return '$'
     if (bare !== undefined) return env[bare] ?? ''
@@ -35,6 +31,11 @@ export function interpolate(
     const before = text.slice(0, offset)
     const line = before.split('\n').length
     const column = offset - before.lastIndexOf('\n')
-    throw new InterpolationError(file, line, column, `invalid interpolation ${JSON.stringify(match)} (use $$ for a literal $)`)
+    throw new InterpolationError(
+      file,
+      line,
+      column,
+      `invalid interpolation ${JSON.stringify(match)} (use $$ for a literal $)`
+    )
   })
 }

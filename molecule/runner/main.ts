@@ -60,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(usage)
     return 2
   }
-  const steps = command === 'test' ? {} : { steps: [command!], keepDir: (s: string) => resolve(projectDir, '.tmp', 'molecule', s) }
+  const steps =
+    command === 'test' ? {} : { steps: [command!], keepDir: (s: string) => resolve(projectDir, '.tmp', 'molecule', s) }
   const parallel = Number(values.parallel ?? '2')
   if (!Number.isInteger(parallel) || parallel < 1) {
     process.stderr.write(`--parallel: expected a positive integer, got ${JSON.stringify(values.parallel)}\n`)

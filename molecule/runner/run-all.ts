@@ -63,7 +63,10 @@ export async function runAll(options: TestOptions): Promise<Report> {
     return makeReport(results, (Date.now() - began) / 1000)
   }
   const baseEnv = { ...(options.env ?? process.env) }
-  const cli = baseEnv.ELEKTRA_PLAYBOOK_CLI || options.buildCli === false ? undefined : await buildCli(options.projectDir, options.log)
+  const cli =
+    baseEnv.ELEKTRA_PLAYBOOK_CLI || options.buildCli === false
+      ? undefined
+      : await buildCli(options.projectDir, options.log)
   if (cli) {
     baseEnv.ELEKTRA_PLAYBOOK_CLI = cli.command
     active.add(cli.dir)

@@ -123,9 +123,7 @@ export async function runScenario(
   const step = async (name: string): Promise<Outcome> => {
     switch (name) {
       case 'dependency': {
-        const file = ['requirements.yml', 'collections.yml']
-          .map(f => join(scenario.dir, f))
-          .find(f => existsSync(f))
+        const file = ['requirements.yml', 'collections.yml'].map(f => join(scenario.dir, f)).find(f => existsSync(f))
         if (file === undefined) return { status: 'skipped', note: 'no requirements file' }
         const r = await execa(
           'ansible-galaxy',

@@ -60,7 +60,9 @@ describe('inventory for the delegated driver', () => {
       const scenario = loadScenario(dir, 's', {})
       const inventory = buildInventory(scenario, { ephemeralDir: '/e', instanceConfig: '/e/i.yml' }, [
         { instance: 'a', address: '127.0.0.9', user: 'root', port: '22', identity_file: '/k' }
-      ]) as { all: { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown>; children: unknown } }
+      ]) as {
+        all: { hosts: Record<string, Record<string, unknown>>; vars: Record<string, unknown>; children: unknown }
+      }
       expect(inventory.all.hosts.a).toMatchObject({
         ansible_host: '127.0.0.9',
         ansible_user: 'root',
@@ -180,7 +182,8 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
         'fails-converge': {
           'molecule.yml': oneHost('fc'),
           ...shared,
-          'converge.yml': '- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.fail: {msg: on purpose}\n',
+          'converge.yml':
+            '- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.fail: {msg: on purpose}\n',
           'verify.yml': '- hosts: all\n  gather_facts: false\n  tasks: []\n'
         },
         'not-idempotent': {
@@ -268,9 +271,15 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
       chmodSync(dir, 0o777)
       const r = await execa(
         'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', '--import', 'tsx', 'molecule/runner/main.ts'].concat(
-          ['test', '-s', 'smoke', '-s', 'default', '--report', join(dir, 'm.json')]
-        ),
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          'node',
+          '--import',
+          'tsx',
+          'molecule/runner/main.ts'
+        ].concat(['test', '-s', 'smoke', '-s', 'default', '--report', join(dir, 'm.json')]),
         { cwd: projectDir, env: { HOME: dir }, reject: false, all: true }
       )
       expect(r.exitCode, r.all).toBe(0)
@@ -286,11 +295,24 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
   it('the CLI exits non-zero on failure and writes the report where it is told', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'molecule-cli-test-'))
     try {
-      const r = await execa('node', ['--import', 'tsx', 'molecule/runner/main.ts', 'test', '-s', 'no-such-scenario', '--report', join(dir, 'm.json')], {
-        cwd: projectDir,
-        env: { ELEKTRA_PLAYBOOK_CLI: 'unused' },
-        reject: false
-      })
+      const r = await execa(
+        'node',
+        [
+          '--import',
+          'tsx',
+          'molecule/runner/main.ts',
+          'test',
+          '-s',
+          'no-such-scenario',
+          '--report',
+          join(dir, 'm.json')
+        ],
+        {
+          cwd: projectDir,
+          env: { ELEKTRA_PLAYBOOK_CLI: 'unused' },
+          reject: false
+        }
+      )
       expect(r.exitCode).toBe(1)
       const report = JSON.parse(readFileSync(join(dir, 'm.json'), 'utf8')) as Report
       expect(report.scenarios[0]).toMatchObject({ name: 'no-such-scenario', status: 'failed', failedStep: 'load' })

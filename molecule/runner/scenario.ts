@@ -48,11 +48,7 @@ export function listScenarios(moleculeDir: string): string[] {
     .sort((a, b) => (a === 'default' ? -1 : b === 'default' ? 1 : a < b ? -1 : a > b ? 1 : 0))
 }
 
-export function loadScenario(
-  moleculeDir: string,
-  name: string,
-  env: Record<string, string | undefined>
-): Scenario {
+export function loadScenario(moleculeDir: string, name: string, env: Record<string, string | undefined>): Scenario {
   const dir = resolve(moleculeDir, name)
   const file = join(dir, 'molecule.yml')
   if (!existsSync(file)) {
