@@ -17,7 +17,7 @@ const root = parseKeyName('/')
 
 let t: TempRoot
 beforeEach(async () => {
-  t = await makeTempRoot({ lockTimeoutMs: 60_000 })
+  t = await makeTempRoot({ lockTimeoutMs: 120_000 })
 })
 afterEach(async () => {
   await t.cleanup()
