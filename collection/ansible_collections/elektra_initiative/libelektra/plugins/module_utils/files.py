@@ -406,7 +406,7 @@ def temp_name(path, pid, epoch_micros):
 
 
 def _open_temp(path, mode):
-    micros = time.time_ns() // 1000
+    micros = int(time.time() * 1000000)
     while True:
         tmp = temp_name(path, os.getpid(), micros)
         try:
