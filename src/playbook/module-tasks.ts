@@ -1,5 +1,5 @@
 // Finds the tasks of a playbook that call the module, with the context the validate rules need.
-import { isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
+import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import { MODULE_NAMES } from './module-args.js'
 
 export interface ModuleCall {
@@ -42,7 +42,7 @@ function walkTasks(list: YAMLSeq, play: number, blocks: ModuleCall['blocks'], ou
 }
 
 /** Module calls in document order: plays' task lists (and blocks), or a plain task list. */
-export function moduleCalls(doc: Document): ModuleCall[] {
+export function moduleCalls(doc: { contents: unknown }): ModuleCall[] {
   const out: ModuleCall[] = []
   const top = doc.contents as Node | null
   if (!isSeq(top)) return out

@@ -1,6 +1,6 @@
 // `export --update FILE`: rewrites the generated tasks of a playbook so they declare what the session says,
 // keeping a person's edits inside them where the session did not change that key, and every byte outside.
-import { isMap, isSeq, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
+import { isMap, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml'
 import type { Key } from '../kdb/key.js'
 import { parseKeyName, type KeyName } from '../kdb/keyname.js'
 import type { KeySet } from '../kdb/keyset.js'
@@ -15,7 +15,7 @@ import { LineArray } from './line-sink.js'
 import { SourceText } from './source-text.js'
 import type { Reuse } from './tree-emit.js'
 import type { TreeNode } from './key-tree.js'
-import { ANSIBLE_TAGS } from './yaml-tags.js'
+import { readDocuments } from './documents.js'
 
 /**
  * What the last export or update of a template declared: canonical key name → fingerprint of what
@@ -143,7 +143,7 @@ function findGenerated(list: YAMLSeq, out: Generated[]): void {
   }
 }
 
-function plays(doc: Document): YAMLMap[] {
+function plays(doc: { contents: unknown }): YAMLMap[] {
   const top = doc.contents as Node | null
   return isSeq(top) ? top.items.filter(isMap) : []
 }
@@ -319,7 +319,7 @@ function slotOfItem(g: Generated, src: SourceText, file: string): Slot {
 }
 
 /** No generated task yet (e.g. an empty export): the first play's `tasks`. */
-function slotInPlay(docs: Document[], src: SourceText, file: string): Slot {
+function slotInPlay(docs: Array<{ contents: unknown }>, src: SourceText, file: string): Slot {
   for (const doc of docs)
     for (const play of plays(doc)) {
       const pair = play.items.find(p => scalarText(p.key) === 'tasks') as Pair | undefined
@@ -343,9 +343,7 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
   const { text, file } = input
   const opts = input.opts ?? {}
   const src = new SourceText(text)
-  let docs: Document.Parsed[]
-  docs = parseAllDocuments(text, { version: '1.1', customTags: ANSIBLE_TAGS }) as Document.Parsed[]
-  if (!Array.isArray(docs)) docs = [docs]
+  const docs = readDocuments(text)
   for (const doc of docs)
     for (const e of doc.errors) {
       const { line, col } = src.position(e.pos[0])

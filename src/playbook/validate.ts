@@ -6,9 +6,7 @@ import {
   isMap,
   isScalar,
   isSeq,
-  LineCounter,
-  parseAllDocuments,
-  type Document,
+  Document,
   type Node,
   type Pair,
   type YAMLMap
@@ -17,7 +15,9 @@ import { addName, KeyNameError, parseKeyName, type KeyName } from '../kdb/keynam
 import { moduleCalls, modulePair, scalarText, type ModuleCall } from './module-tasks.js'
 import { moduleSchema } from './schema.js'
 import { ASSERT, DELETED, REMOVED } from '../meta/markers.js'
-import { ANSIBLE_TAGS } from './yaml-tags.js'
+import { toPlain } from './fast-yaml.js'
+import { readDocuments } from './documents.js'
+import { SourceText } from './source-text.js'
 
 export interface ValidationIssue {
   file: string
@@ -318,21 +318,14 @@ function markerRules(meta: YAMLMap, prefix: string, sink: Sink): void {
 
 /** Checks one file's text; issues in document order. */
 export function validateText(text: string, file: string): ValidationIssue[] {
-  const lc = new LineCounter()
+  const src = new SourceText(text)
   const issues: ValidationIssue[] = []
   const at = (offset: number, message: string): void => {
-    const { line, col } = lc.linePos(offset)
-    issues.push({ file, line, col, message })
+    const { line, col } = src.position(offset)
+    issues.push({ file, line: line + 1, col: col + 1, message })
   }
   const sink: Sink = { add: (node, message) => at(node?.range?.[0] ?? 0, message) }
-  let docs: Document.Parsed[]
-  try {
-    docs = parseAllDocuments(text, { version: '1.1', lineCounter: lc, customTags: ANSIBLE_TAGS, uniqueKeys: true }) as Document.Parsed[]
-  } catch (e) {
-    at(0, (e as Error).message)
-    return issues
-  }
-  if (!Array.isArray(docs)) docs = [docs]
+  const docs = readDocuments(text)
   for (const doc of docs) {
     for (const e of doc.errors) {
       at(e.pos[0], e.message.split('\n')[0] as string)
@@ -346,7 +339,7 @@ export function validateText(text: string, file: string): ValidationIssue[] {
           sink.add(argsNode as Node, 'the module takes a map of options')
         continue
       }
-      const args = argsNode.toJS(doc) as Record<string, unknown>
+      const args = (doc instanceof Document ? argsNode.toJS(doc) : toPlain(argsNode)) as Record<string, unknown>
       schemaIssues(call, args, sink)
       treeNameRules(argsNode, sink)
     }
