@@ -2,8 +2,9 @@
 // seconds) makes each call start in a fraction of tsx's time and pins the code under test for the
 // whole run. The output lives below the project so node finds its node_modules.
 import { execa } from 'execa'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeRunDir } from './run-dir.js'
 
 export interface CliBuild {
   // the value for ELEKTRA_PLAYBOOK_CLI (read by molecule/shared/vars.yml)
@@ -18,7 +19,7 @@ export async function buildCli(projectDir: string, log: (line: string) => void):
   if (!existsSync(config) || !existsSync(tsc)) return undefined
   const base = join(projectDir, '.tmp')
   mkdirSync(base, { recursive: true })
-  const dir = mkdtempSync(join(base, 'molecule-cli-'))
+  const dir = makeRunDir(base, 'molecule-cli-')
   const remove = () => rmSync(dir, { recursive: true, force: true })
   const t0 = Date.now()
   // type errors elsewhere in the tree do not stop tsc from emitting; a missing entry point does

@@ -2,19 +2,13 @@
 // which is removed after a successful destroy (kept, and named, when destroy failed).
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildCli } from './cli-build.js'
 import { hostPreflight } from './preflight.js'
 import { makeReport, type Report } from './report.js'
-import {
-  defaultSequence,
-  makeEphemeralDir,
-  moleculeEnv,
-  removeEphemeralDir,
-  runScenario,
-  type RunOptions,
-  type ScenarioResult
-} from './run-scenario.js'
+import { makeEphemeralDir, removeRunDir, sweepStaleRunDirs } from './run-dir.js'
+import { defaultSequence, moleculeEnv, runScenario, type RunOptions, type ScenarioResult } from './run-scenario.js'
 import { listScenarios, loadScenario } from './scenario.js'
 
 export interface TestOptions extends RunOptions {
@@ -44,7 +38,7 @@ export function abortCleanup(projectDir: string, log: (line: string) => void): v
       const r = spawnSync('bash', [script, 'down', name, records], { encoding: 'utf8' })
       if (r.status !== 0) log(`cleanup of ${name} failed: ${r.stderr.trim()}`)
     }
-    removeEphemeralDir(dir)
+    removeRunDir(dir)
     log(`cleaned up ${dir}`)
   }
   active.clear()
@@ -62,6 +56,12 @@ export async function runAll(options: TestOptions): Promise<Report> {
     for (const name of names) results.push({ name, status: 'skipped', seconds: 0, reason: skip, steps: [] })
     return makeReport(results, (Date.now() - began) / 1000)
   }
+  sweepStaleRunDirs(
+    [tmpdir(), join(options.projectDir, '.tmp')],
+    /^molecule-.+-[A-Za-z0-9]{6}$/,
+    join(moleculeDir, 'shared', 'testhost.sh'),
+    options.log
+  )
   const baseEnv = { ...(options.env ?? process.env) }
   const cli =
     baseEnv.ELEKTRA_PLAYBOOK_CLI || options.buildCli === false
@@ -100,7 +100,7 @@ export async function runAll(options: TestOptions): Promise<Report> {
     } else if (options.keepDir && !destroyed) {
       options.log(`[${name}] state kept in ${ephemeralDir}`)
     } else {
-      removeEphemeralDir(ephemeralDir)
+      removeRunDir(ephemeralDir)
     }
     active.delete(ephemeralDir)
     options.log(`[${name}] ${result.status.toUpperCase()} in ${result.seconds.toFixed(1)} s`)

@@ -1,8 +1,7 @@
 // Runs one scenario's test sequence the way `molecule test` does: each step in order, stop at the
 // first failure, and destroy in any case.
 import { execa } from 'execa'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { ansibleConfig } from './ansible-config.js'
@@ -221,14 +220,6 @@ export async function runScenario(
     ...(failedStep !== undefined ? { failedStep, reason } : {}),
     steps
   }
-}
-
-export function makeEphemeralDir(scenario: string): string {
-  return mkdtempSync(join(tmpdir(), `molecule-${scenario}-`))
-}
-
-export function removeEphemeralDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
 }
 
 function indent(text: string): string {

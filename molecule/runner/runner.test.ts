@@ -15,7 +15,7 @@ import {
   writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { changedTasks, parseRecap } from './ansible-playbook.js'
@@ -23,9 +23,11 @@ import { interpolate } from './interpolate.js'
 import { buildInventory } from './inventory.js'
 import type { Report } from './report.js'
 import { runAll } from './run-all.js'
+import { sweepStaleRunDirs } from './run-dir.js'
 import { loadScenario } from './scenario.js'
 
 const projectDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const testhostScript = join(projectDir, 'molecule', 'shared', 'testhost.sh')
 const canRun =
   (await execa('bash', [join(projectDir, 'molecule', 'shared', 'testhost.sh'), 'check'], { reject: false }))
     .exitCode === 0
@@ -250,6 +252,44 @@ describe.skipIf(!canRun)('whole test sequences on real test hosts', () => {
     for (const state of states) expect(existsSync(state)).toBe(false)
     expect(existsSync(ephemeral!)).toBe(false)
   })
+
+  it(
+    'SIGKILL during a run: the hosts stop by themselves, the next run removes the directory',
+    { timeout: 600_000 },
+    async () => {
+      const child = execa('node', ['--import', 'tsx', 'molecule/runner/main.ts', 'test', '-s', 'smoke', '-j', '1'], {
+        cwd: projectDir,
+        env: { ELEKTRA_PLAYBOOK_CLI: 'unused' },
+        reject: false,
+        all: true
+      })
+      let output = ''
+      await Promise.race([
+        new Promise<void>(ok =>
+          child.all?.on('data', (chunk: Buffer) => {
+            output += chunk.toString()
+            if (/\[smoke\] create: ok/.test(output)) ok()
+          })
+        ),
+        child
+      ])
+      const ephemeral = /^\[smoke\] sequence: .* \(in (.*)\)$/m.exec(output)?.[1]
+      expect(ephemeral, output).toBeDefined()
+      const records = join(ephemeral!, 'testhosts')
+      const states = readdirSync(records).map(n => realpathSync(join(records, n)))
+      expect(states.length).toBe(2)
+      child.kill('SIGKILL')
+      await child
+      for (let i = 0; i < 100 && states.some(s => existsSync(s)); i++) await new Promise(ok => setTimeout(ok, 100))
+      for (const state of states) expect(existsSync(state)).toBe(false)
+      expect(existsSync(ephemeral!)).toBe(true)
+      const name = basename(ephemeral!)
+      const swept: string[] = []
+      sweepStaleRunDirs([dirname(ephemeral!)], new RegExp(`^${name}$`), testhostScript, l => void swept.push(l))
+      expect(existsSync(ephemeral!)).toBe(false)
+      expect(swept.join('\n')).toContain(ephemeral!)
+    }
+  )
 
   it('--fail-fast starts no scenario after a failed one', async () => {
     const fixture = fixtureProject({
