@@ -85,6 +85,11 @@ async function main(argv: string[]): Promise<number> {
     ...steps,
     log: line => console.log(line)
   })
+  // one line per scenario at the end, since parallel scenarios interleave their step lines
+  for (const r of report.scenarios) {
+    const why = r.status === 'passed' ? '' : `  ${r.failedStep ? `${r.failedStep}: ` : ''}${r.reason ?? ''}`
+    console.log(`  ${r.status.padEnd(7)} ${r.name.padEnd(18)} ${r.seconds.toFixed(1).padStart(6)} s${why}`)
+  }
   const written = command === 'test' || values.report !== undefined
   if (written) writeReport(reportFile, report)
   console.log(
