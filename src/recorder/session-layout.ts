@@ -131,10 +131,17 @@ export function toStorage(ns: FileNamespace, s: StoredSession): KeySet {
   return out
 }
 
-function startsWith(parts: readonly string[], prefix: readonly string[], from: number): boolean {
-  if (parts.length < from + prefix.length) return false
-  for (let i = 0; i < prefix.length; i++) if (parts[from + i] !== prefix[i]) return false
-  return true
+const sectionKeys = new Map<string, KeyName>()
+
+/** `<ns>:/elektra/record/session/<section>` itself. */
+function sectionKey(ns: FileNamespace, section: SectionName): KeyName {
+  const id = `${ns} ${section}`
+  let k = sectionKeys.get(id)
+  if (k === undefined) {
+    k = keyNameFromParts(ns, SECTION_PARTS[section])
+    sectionKeys.set(id, k)
+  }
+  return k
 }
 
 /**
@@ -142,28 +149,18 @@ function startsWith(parts: readonly string[], prefix: readonly string[], from: n
  * file) into sections; keys are renamed back to `<ns>:/<path>`. Keys that fit no section (libelektra
  * leaves none) are ignored, as libelektra does.
  */
-export function fromStorage(ns: FileNamespace, ks: Iterable<Key>): StoredSession {
+export function fromStorage(ns: FileNamespace, ks: KeySet): StoredSession {
   const s = emptyStoredSession()
-  const base = SESSION_ROOT_PARTS.length
-  for (const k of ks) {
-    const parts = k.name.parts
-    if (k.name.namespace !== ns || !startsWith(parts, SESSION_ROOT_PARTS, 0)) continue
-    if (parts.length === base + 1 && parts[base] === BOOKKEEPING.journal[0]) {
-      s.journalMark = typeof k.value === 'string' && k.value !== '' ? k.value : null
-      continue
-    }
-    if (parts.length === base + 1 && parts[base] === BOOKKEEPING.warnings[0]) {
-      const n = Number(k.value)
-      s.warnings = Number.isSafeInteger(n) && n > 0 ? n : 0
-      continue
-    }
-    for (const section of SECTION_NAMES) {
-      const prefix = SECTIONS[section]
-      if (!startsWith(parts, prefix, base)) continue
+  // each section is one contiguous range of the sorted set: no per-key matching
+  for (const section of SECTION_NAMES) {
+    const into = s[section]
+    for (const k of ks.below(sectionKey(ns, section), { self: true }))
       // the keys were just read for this: share value and metadata instead of copying them
-      s[section].add(new Key(sessionNameOf(section, k.name), k.value, k.meta))
-      break
-    }
+      into.add(new Key(sessionNameOf(section, k.name), k.value, k.meta))
   }
+  const mark = ks.lookup(storageName(ns, BOOKKEEPING.journal, []))?.value
+  s.journalMark = typeof mark === 'string' && mark !== '' ? mark : null
+  const n = Number(ks.lookup(storageName(ns, BOOKKEEPING.warnings, []))?.value)
+  s.warnings = Number.isSafeInteger(n) && n > 0 ? n : 0
   return s
 }
