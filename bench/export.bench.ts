@@ -48,9 +48,9 @@ export function cliCommand(): string[] {
   return ['--import', pathToFileURL(path.join(repo, 'node_modules/tsx/dist/loader.mjs')).href, path.join(repo, 'src/cli/main.ts')]
 }
 
-/** Wall time (s) and max RSS (MB) of one process, from /usr/bin/time. */
-export function timed(args: string[], vars: Record<string, string>, cwd: string): { s: number; mb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'node', ...args], {
+/** Wall time (s), CPU time (user + sys, s) and max RSS (MB) of one process, from /usr/bin/time. */
+export function timed(args: string[], vars: Record<string, string>, cwd: string): { s: number; cpu: number; mb: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', 'node', ...args], {
     cwd,
     env: { ...process.env, ...vars },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -58,8 +58,8 @@ export function timed(args: string[], vars: Record<string, string>, cwd: string)
   })
   if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`)
   const last = r.stderr.trim().split('\n').pop() as string
-  const [s, kb] = last.split(' ')
-  return { s: Number(s), mb: Number(kb) / 1024 }
+  const [s, user, sys, kb] = last.split(' ')
+  return { s: Number(s), cpu: Number(user) + Number(sys), mb: Number(kb) / 1024 }
 }
 
 function stats(xs: number[]): string {
@@ -86,16 +86,16 @@ function main(): void {
     }
     const { dir, vars } = w3Root(n)
     try {
-      const stdout: Array<{ s: number; mb: number }> = []
-      const withO: Array<{ s: number; mb: number }> = []
+      const stdout: Array<{ s: number; cpu: number; mb: number }> = []
+      const withO: Array<{ s: number; cpu: number; mb: number }> = []
       for (let r = 0; r < ROUNDS; r++) {
         stdout.push(timed([...cmd, 'export'], vars, dir))
         withO.push(timed([...cmd, 'export', '-o', path.join(dir, 'site.yml')], vars, dir))
       }
       console.log(
         `n=${n}: in-process ${stats(inproc)} ms (${(bytes / 1e6).toFixed(1)} MB YAML); ` +
-          `process to stdout ${stats(stdout.map(x => x.s))} s, max RSS ${Math.max(...stdout.map(x => x.mb)).toFixed(0)} MB; ` +
-          `process -o FILE (remembers the template) ${stats(withO.map(x => x.s))} s, max RSS ${Math.max(...withO.map(x => x.mb)).toFixed(0)} MB`
+          `process to stdout ${stats(stdout.map(x => x.s))} s wall, CPU ${stats(stdout.map(x => x.cpu))} s, max RSS ${Math.max(...stdout.map(x => x.mb)).toFixed(0)} MB; ` +
+          `process -o FILE (remembers the template) ${stats(withO.map(x => x.s))} s wall, CPU ${stats(withO.map(x => x.cpu))} s, max RSS ${Math.max(...withO.map(x => x.mb)).toFixed(0)} MB`
       )
     } finally {
       rmSync(dir, { recursive: true, force: true })

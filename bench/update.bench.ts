@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       })
       console.log(
         `n=${n} keys, ${n / 10} changed: in-process ${stats(inproc)} ms; ` +
-          `process ${stats(proc.map(x => x.s))} s, max RSS ${Math.max(...proc.map(x => x.mb)).toFixed(0)} MB`
+          `process ${stats(proc.map(x => x.s))} s wall, CPU ${stats(proc.map(x => x.cpu))} s, max RSS ${Math.max(...proc.map(x => x.mb)).toFixed(0)} MB`
       )
     } finally {
       rmSync(dir, { recursive: true, force: true })

@@ -53,7 +53,7 @@ function main(): void {
       const proc = Array.from({ length: ROUNDS }, () => timed([...cmd, 'validate', file], { ELEKTRA_PLAYBOOK_ROOT: '', HOME: dir }, dir))
       console.log(
         `n=${n} tasks (${(text.length / 1e6).toFixed(1)} MB): in-process ${stats(inproc)} ms; ` +
-          `process ${stats(proc.map(x => x.s))} s, max RSS ${Math.max(...proc.map(x => x.mb)).toFixed(0)} MB`
+          `process ${stats(proc.map(x => x.s))} s wall, CPU ${stats(proc.map(x => x.cpu))} s, max RSS ${Math.max(...proc.map(x => x.mb)).toFixed(0)} MB`
       )
     } finally {
       rmSync(dir, { recursive: true, force: true })
