@@ -4,7 +4,8 @@ import { assertKey } from '../../recorder/commands/assert.js'
 import { resetSession } from '../../recorder/commands/reset.js'
 import { removeFromSession } from '../../recorder/commands/rm.js'
 import { startRecording } from '../../recorder/commands/start.js'
-import { formatState, recordingState } from '../../recorder/commands/state.js'
+import { formatState, recordingState, stateOf } from '../../recorder/commands/state.js'
+import { emptySession } from '../../recorder/session-store.js'
 import { stopRecording } from '../../recorder/commands/stop.js'
 import { undoRecorded } from '../../recorder/commands/undo.js'
 import type { CliContext } from '../context.js'
@@ -45,6 +46,11 @@ export function registerRecord(program: Command, run: Run): void {
     .option('--json', 'print the state as JSON')
     .action((o: { json?: boolean }) =>
       run(async ({ recorder, io }) => {
+        // libelektra's text shows nothing of an inactive session: no need to read it
+        if (!o.json && (await recorder.session.activeParent()) === null) {
+          io.out(formatState({ ...stateOf(emptySession(), null) }))
+          return
+        }
         const { newWarnings: _, ...st } = await recordingState(recorder)
         io.out(o.json ? JSON.stringify(st, null, 2) + '\n' : formatState(st))
       })
