@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'molecule/runner/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    pool: 'forks'
+    pool: 'forks',
+    globalSetup: ['test/setup/build-cli.ts']
   }
 })

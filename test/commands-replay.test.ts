@@ -7,7 +7,7 @@ import { EmbeddedStore } from '../src/kdb/embedded-store.js'
 import { Key } from '../src/kdb/key.js'
 import { parseKeyName } from '../src/kdb/keyname.js'
 import type { KdbEnv } from '../src/kdb/paths.js'
-import { cli, cliOk, MAIN, TSX } from './helpers/cli.js'
+import { cli, cliOk, cliShellCommand } from './helpers/cli.js'
 import { makeTempRoot, type TempRoot } from './helpers/temp-root.js'
 
 let a: TempRoot
@@ -57,7 +57,7 @@ describe('export --format commands', () => {
       ['kdb', 'set', 'user:/app/typed', 'w'],
       ['kdb', 'rm', 'system:/app/old']
     )
-    const kdb = `node --import ${TSX} ${MAIN} kdb`
+    const kdb = `${cliShellCommand()} kdb`
     const script = await cli(a, ['export', '--format', 'commands', '--kdb', kdb])
     expect(script.exitCode).toBe(0)
     expect(script.stdout).toContain("'user:/app/typed' 'description'")

@@ -1,4 +1,5 @@
-// Runs the real CLI as a child process (through tsx, so no build is needed) against a temp root.
+// Runs the real CLI as a child process against a temp root: the build of test/setup/build-cli.ts when
+// the run made one, else the sources through tsx.
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { execa } from 'execa'
@@ -8,6 +9,12 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const MAIN = path.join(REPO, 'src/cli/main.ts')
 /** tsx's loader by absolute URL: `--import tsx` would be resolved from the child's working directory. */
 export const TSX = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href
+
+/** The CLI as a shell command prefix (for scripts run through `sh`). */
+export function cliShellCommand(): string {
+  const built = process.env.ELEKTRA_PLAYBOOK_TEST_CLI
+  return built ? `node ${built}` : `node --import ${TSX} ${MAIN}`
+}
 
 export interface CliResult {
   exitCode: number
@@ -25,7 +32,9 @@ export interface CliOptions {
 
 /** `elektra-playbook ...args` in the temp root; never throws on a non-zero exit. */
 export async function cli(t: TempRoot, args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const r = await execa('node', ['--import', TSX, MAIN, ...args], {
+  const built = process.env.ELEKTRA_PLAYBOOK_TEST_CLI
+  const argv = built ? [built, ...args] : ['--import', TSX, MAIN, ...args]
+  const r = await execa('node', argv, {
     cwd: opts.cwd ?? t.cwd,
     env: { ...t.vars, ...opts.env },
     extendEnv: true,
