@@ -120,6 +120,8 @@ def _write_empty(path):
 
 def mark(path, absent):
     """Remembers F's current content as seen (an empty F.seen, or the absent list, when F is missing)."""
+    if not path:
+        return  # a virtual backend has no file
     seen = path + SUFFIX
     temp = '%s.%d.tmp' % (seen, os.getpid())
     remove_file(temp)
