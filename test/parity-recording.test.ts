@@ -12,9 +12,13 @@ import { parseKeyName } from '../src/kdb/keyname.js'
 import { KeySet } from '../src/kdb/keyset.js'
 import { defaultFile, FILE_NAMESPACES, sessionFile, type KdbEnv } from '../src/kdb/paths.js'
 import { startRecording } from '../src/recorder/commands/start.js'
+import { loadSession } from '../src/recorder/commands/state.js'
+import { calculate } from '../src/recorder/diff.js'
+import { toJson } from '../src/recorder/diff-json.js'
+import { filterPart } from '../src/recorder/session-store.js'
 import { Recorder } from '../src/recorder/recorder.js'
 import { readJournal } from '../src/recorder/session-journal.js'
-import { runPython } from './helpers/python.js'
+import { runPython, startPython } from './helpers/python.js'
 import { makeTempRoot, type TempRoot } from './helpers/temp-root.js'
 
 const NAMES = ['user:/app/a', 'user:/app/b', 'user:/app/a/#0', 'user:/', 'system:/s/x', 'system:/s', 'user:/other']
@@ -181,4 +185,44 @@ describe('recording session parity (TypeScript ↔ Python)', () => {
     expect(py.results.map(r => r.changed)).toEqual([1, 1])
     for (const [a, b] of pairs) expect(await sessionBytes(b)).toEqual(await sessionBytes(a))
   })
+
+  it('module tasks (Python) and recorded writes (TypeScript) at once: every change recorded exactly once', async () => {
+    const env = envIn(path.join(t.dir, 'race'))
+    for (const d of [env.root, env.home, env.cwd]) await mkdir(d, { recursive: true })
+    const rec = await recorderFor(env)
+    // a key database with content before the session starts
+    await rec.update(parseKeyName('/'), ks => {
+      for (const n of ['user:/m/k0', 'user:/t/k1', 'system:/s/x']) ks.add(Key.create(parseKeyName(n), 'start'))
+    })
+    const start = await rec.read(parseKeyName('/'))
+    await startRecording(rec, { parent: parseKeyName('/') })
+    const go = path.join(t.dir, 'race-go')
+    // module tasks record their own changes (recordAnsible) without resetting the CLI's session
+    const tasks = (tag: string) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        keys: [{ 'user:/m': { [`k${i % 4}`]: i % 7 === 6 ? [{ remove: true }] : `${tag}${i}` } }],
+        record: { recordAnsible: true, reset: false }
+      }))
+    const env2 = { ELEKTRA_PLAYBOOK_LOCK_TIMEOUT_MS: '30000' }
+    const pys = await Promise.all(['p', 'q'].map(tag => startPython('module', { env, go, tasks: tasks(tag) }, env2)))
+    await writeFile(go, '')
+    // the CLI's recorded writes, on the module's keys too
+    const ts = async () => {
+      for (let i = 0; i < 25; i++) {
+        const name = parseKeyName(i % 3 === 0 ? `user:/m/k${i % 4}` : `user:/t/k${i % 4}`)
+        await rec.update(name, ks => {
+          if (i % 5 === 4) ks.remove(name)
+          else ks.add(Key.create(name, `ts${i}`))
+        })
+      }
+    }
+    await Promise.all([ts(), ...pys.map(p => p.exit)])
+    expect(await Promise.all(pys.map(p => p.exit))).toEqual([0, 0])
+    const end = await rec.read(parseKeyName('/'))
+    const { session } = await loadSession(rec)
+    const expected = filterPart(calculate(start, end, null), parseKeyName('/'))
+    expect(toJson({ ...session.diff, parent: null })).toEqual(toJson(expected))
+    expect(session.warnings).toBe(0)
+  })
 })
+

@@ -8,7 +8,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, '..', '..', 'collection'))
+# ELEKTRA_PLAYBOOK_COLLECTION: another checkout's collection dir (e.g. to see a test fail on old code)
+sys.path.insert(0, os.environ.get('ELEKTRA_PLAYBOOK_COLLECTION') or os.path.join(HERE, '..', '..', 'collection'))
 
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils import files  # noqa: E402
 from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.dump import (  # noqa: E402
@@ -149,6 +150,18 @@ def writes(req):
     return {'temps': [files.temp_name(t['file'], t['pid'], t['micros']) for t in req['temps']]}
 
 
+def module_tasks(req):
+    """Runs module tasks (engine.run, as the module does) once req['go'] exists."""
+    from ansible_collections.elektra_initiative.libelektra.plugins.module_utils.engine import run
+    sys.stdout.write('ready\n')
+    sys.stdout.flush()
+    while not os.path.exists(req['go']):
+        time.sleep(0.001)
+    for task in req['tasks']:
+        run(task, _store(req['env']))
+    return {'done': len(req['tasks'])}
+
+
 def _store(env):
     return EmbeddedStore(env['root'], env['home'], env['cwd'])
 
@@ -179,7 +192,7 @@ def session_ops(req):
 
 
 COMMANDS = {'count': count, 'hold': hold, 'take': take, 'dumps': dumps, 'paths': paths, 'session': session_ops,
-            'writes': writes}
+            'writes': writes, 'module': module_tasks}
 
 if __name__ == '__main__':
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
