@@ -121,6 +121,19 @@ describe('export --update (in place)', () => {
     expect(r2.changed).toBe(false)
   })
 
+  it('keeps hand edits the fast reader does not cover (block scalars, anchors) through the yaml package', async () => {
+    const e = exported(S1)
+    const edited = e.text
+      .replace("              host: 'h'\n", "              host: |-\n                multi\n                line\n")
+      .replace('  gather_facts: false\n', '  gather_facts: false\n  vars:\n    base: &b {a: 1}\n    copy: *b\n')
+    const S2 = session({ added: [...S1.diff.added, k('user:/tests/app/zzz', 'new')] })
+    const r = await update(edited, S2, e.declared)
+    expect(r.text).toContain('              host: |-\n                multi\n                line\n')
+    expect(r.text).toContain("zzz: 'new'")
+    expect(r.text).toContain('    copy: *b\n')
+    expect(validateText(r.text, 'site.yml')).toEqual([])
+  })
+
   it('refuses a foreign or broken file with file:line:col', async () => {
     await expect(update('just: a map\n', S1, null)).rejects.toThrow(UpdateError)
     await expect(update('- hosts: all\n  tasks: [\n', S1, null)).rejects.toThrow(/^site\.yml:\d+:\d+: /)
