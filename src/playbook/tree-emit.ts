@@ -94,6 +94,38 @@ export function declarationBody(d: Declaration): KeyBody {
   }
 }
 
+interface ItemPrefixes {
+  value: string
+  meta: string
+  metaPad: string
+  keys: string
+}
+
+const ITEMS: ItemPrefixes[] = []
+
+/** The item lines of a key at column `ind` start the same way every time: built once per column. */
+function itemPrefixes(ind: number): ItemPrefixes {
+  let p = ITEMS[ind]
+  if (p === undefined) {
+    const item = spaces(ind + 2) + '- '
+    p = { value: item + 'value: ', meta: item + 'meta:', metaPad: spaces(ind + 6), keys: item + 'keys:' }
+    ITEMS[ind] = p
+  }
+  return p
+}
+
+const META_KEYS = new Map<string, string>()
+
+/** `name: ` for a metadata name; the few names in use are formatted once. */
+function metaKey(name: string): string {
+  let k = META_KEYS.get(name)
+  if (k === undefined) {
+    k = keyScalar(name) + ': '
+    if (META_KEYS.size < 10_000) META_KEYS.set(name, k)
+  }
+  return k
+}
+
 /**
  * Keeps hand-edited text during an in-place update (update.ts). `parts` are the node's unescaped parts
  * below the namespace root; `col` is the column of the node's key.
@@ -139,15 +171,14 @@ function emitNode(node: TreeNode, ind: number, out: LineSink, ctx: Ctx): void {
     out.appendLast(body.value === null ? ' []' : ' ' + body.value)
     return
   }
-  const item = spaces(ind + 2) + '- '
-  if (body.value !== null) out.push(item + 'value: ' + body.value)
+  const item = itemPrefixes(ind)
+  if (body.value !== null) out.push(item.value + body.value)
   if (body.meta.length > 0) {
-    out.push(item + 'meta:')
-    const pad = spaces(ind + 6)
-    for (const [n, v] of body.meta) out.push(pad + keyScalar(n) + ': ' + valueScalar(v))
+    out.push(item.meta)
+    for (const [n, v] of body.meta) out.push(item.metaPad + metaKey(n) + valueScalar(v))
   }
   if (hasChildren) {
-    out.push(item + 'keys:')
+    out.push(item.keys)
     emitChildren(node, ind + 6, out, ctx)
   }
 }
