@@ -3,6 +3,9 @@
 // while reads interleave with them. When many come without an ordered read, they are batched:
 // new keys go to an unsorted tail and removals stay behind as stale entries, and the next ordered
 // read sorts the tail and merges it in (O(n + k log k)), resolving every entry through the Map.
+// The Map is built only when first needed: a set built by appending in order (a file read, a section
+// of a session, a copy) is never hashed unless a name is looked up or a change comes out of order,
+// which for 100 000 keys saves a large share of reading them and the Map's memory.
 import { Key } from './key.js'
 import { NAMESPACE_ORDER, NAMESPACES, toKeyName, type KeyName } from './keyname.js'
 
@@ -15,6 +18,9 @@ export interface BelowOptions {
 // batched: one O(n) merge then costs about as much as this many splices.
 const SPLICES_BEFORE_BATCH = 32
 
+// A few lookups in an unindexed set (a file's bookkeeping keys) are binary searches; more build the Map.
+const SEARCHES_BEFORE_INDEX = 16
+
 /** The sort-key prefix shared by a name and everything below it (in its namespace). */
 function rangePrefix(nsChar: string, k: KeyName): string {
   // a root's sort key is `ns 0 0`; its children start with `ns 0` only
@@ -23,7 +29,8 @@ function rangePrefix(nsChar: string, k: KeyName): string {
 
 export class KeySet implements Iterable<Key> {
   private arr: Key[] = []
-  private readonly map = new Map<string, Key>()
+  // null until a lookup or an out-of-order change needs it; from then on every key is in it
+  private index: Map<string, Key> | null = null
   // batched mode: arr[0, sortedLen) is in order but may hold stale entries (removed or replaced
   // keys), arr[sortedLen, …) is an unsorted tail; every current key's sort key is in arr
   private dirty = false
@@ -31,21 +38,42 @@ export class KeySet implements Iterable<Key> {
   // batched mode only: some entries of arr are stale
   private stale = false
   private splices = 0
+  // lookups answered by binary search while unindexed
+  private searches = 0
 
   constructor(keys?: Iterable<Key>) {
     if (keys !== undefined) for (const k of keys) this.add(k)
   }
 
   get size(): number {
-    return this.map.size
+    return this.index === null ? this.arr.length : this.index.size
+  }
+
+  /** The Map by sort key, built when first needed (an unindexed arr is in order, without stale entries). */
+  private get map(): Map<string, Key> {
+    let m = this.index
+    if (m === null) {
+      m = new Map()
+      for (const k of this.arr) m.set(k.name.sortKey, k)
+      this.index = m
+    }
+    return m
   }
 
   /** Adds a key, replacing the key of the same name. The key object is stored, not copied. */
   add(key: Key): this {
     const sk = key.name.sortKey
+    const arr = this.arr
+    if (this.index === null) {
+      // an unindexed set is in order and clean: a key after the last one is new
+      const n = arr.length
+      if (n === 0 || (arr[n - 1] as Key).name.sortKey < sk) {
+        arr.push(key)
+        return this
+      }
+    }
     const before = this.map.size
     this.map.set(sk, key)
-    const arr = this.arr
     // one hash lookup instead of has() + set(): the size tells whether the name was there
     if (this.map.size === before) {
       if (this.dirty) this.stale = true
@@ -73,11 +101,14 @@ export class KeySet implements Iterable<Key> {
   }
 
   lookup(name: string | KeyName): Key | undefined {
-    return this.map.get(toKeyName(name).sortKey)
+    const sk = toKeyName(name).sortKey
+    return this.index === null && this.searches++ < SEARCHES_BEFORE_INDEX
+      ? this.search(sk)
+      : this.map.get(sk)
   }
 
   has(name: string | KeyName): boolean {
-    return this.map.has(toKeyName(name).sortKey)
+    return this.lookup(name) !== undefined
   }
 
   /** Removes the key of that name; returns it, or undefined if there was none. */
@@ -184,7 +215,8 @@ export class KeySet implements Iterable<Key> {
 
   clear(): void {
     this.arr = []
-    this.map.clear()
+    this.index = null
+    this.searches = 0
     this.dirty = false
     this.stale = false
     this.sortedLen = 0
@@ -195,13 +227,12 @@ export class KeySet implements Iterable<Key> {
   private static fromSorted(keys: Key[]): KeySet {
     const ks = new KeySet()
     ks.arr = keys
-    for (const k of keys) ks.map.set(k.name.sortKey, k)
     return ks
   }
 
   private cutRange(lo: number, hi: number): KeySet {
     const removed = this.arr.splice(lo, hi - lo)
-    for (const k of removed) this.map.delete(k.name.sortKey)
+    if (this.index !== null) for (const k of removed) this.index.delete(k.name.sortKey)
     return KeySet.fromSorted(removed)
   }
 
@@ -269,6 +300,12 @@ export class KeySet implements Iterable<Key> {
     this.stale = false
     this.sortedLen = 0
     return out
+  }
+
+  /** The key of sort key sk in an unindexed (so ordered and clean) set. */
+  private search(sk: string): Key | undefined {
+    const k = this.arr[this.lowerBound(sk)]
+    return k !== undefined && k.name.sortKey === sk ? k : undefined
   }
 
   /** Binary search in arr; callers make sure arr is in order (not dirty). */
