@@ -40,7 +40,8 @@ describe('CLI errors', () => {
 
   it('usage errors exit 2', async () => {
     oneLine(await cli(t, ['kdb', 'set', '--bogus', 'user:/x', 'v']), 2, /unknown option '--bogus'/)
-    oneLine(await cli(t, ['kdb', 'set', 'user:/x']), 2, /missing required argument/)
+    oneLine(await cli(t, ['kdb', 'meta-set', 'user:/x', 'type']), 2, /missing required argument/)
+    oneLine(await cli(t, ['kdb', 'set']), 2, /missing required argument/)
     oneLine(await cli(t, ['frobnicate']), 2, /unknown command 'frobnicate'/)
     oneLine(await cli(t, ['export', '--format', 'xml']), 2, /unknown format 'xml'/)
     expect(await tree(t.dir)).toEqual([])

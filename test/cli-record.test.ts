@@ -395,6 +395,14 @@ describe('record CLI, our additions', () => {
     expect((await json()).asserts['user:/nope']?.meta).toEqual({ 'elektra/deleted': '1' })
   })
 
+  it('kdb set without a value sets an empty value, as the commands export writes it', async () => {
+    await cliOk(t, ['record', 'start'], ['kdb', 'set', 'user:/empty'])
+    const got = await cli(t, ['kdb', 'get', 'user:/empty'])
+    expect(got.exitCode).toBe(0)
+    expect(got.stdout).toBe('\n')
+    expect((await json()).added['user:/empty']).toEqual({ value: '', meta: {} })
+  })
+
   it('export --session reads record-session.cfg files (namespace by prefix, location or default)', async () => {
     await given({ 'user:/k': 'old', 'system:/s': 'x' })
     await cliOk(t, ['record', 'start'], ['kdb', 'set', 'user:/k', 'new'], ['kdb', 'rm', 'system:/s'])

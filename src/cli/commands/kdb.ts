@@ -35,11 +35,12 @@ export function registerKdb(program: Command, run: Run): void {
     )
 
   kdb
-    .command('set <key> <value>')
-    .description('set a string value')
-    .action((key: string, value: string) =>
+    .command('set <key> [value]')
+    // as in libelektra's `kdb set`; a dump file stores "no value" and "" alike, so "" is what is kept
+    .description('set a string value (without one: an empty value)')
+    .action((key: string, value: string | undefined) =>
       run(async ({ recorder, io }) => {
-        const name = await setValue(recorder, key, value)
+        const name = await setValue(recorder, key, value ?? '')
         if (name.canonical !== key && key.startsWith('/')) io.err(`Using name ${name.canonical}`)
       })
     )
