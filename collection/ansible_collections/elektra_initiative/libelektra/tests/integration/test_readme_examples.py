@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) elektra-playbook contributors
+# BSD-3-Clause (see https://opensource.org/licenses/BSD-3-Clause)
+"""The README's YAML examples, exactly as printed, run twice with the real `ansible-playbook`."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import re
+import shutil
+
+import pytest
+import yaml
+
+from conftest import COLLECTION_ROOT
+
+from test_playbooks import Runner, stats
+
+pytestmark = pytest.mark.skipif(shutil.which('ansible-playbook') is None, reason='ansible-playbook not installed')
+
+README = os.path.join(COLLECTION_ROOT, 'ansible_collections', 'elektra_initiative', 'libelektra', 'README.md')
+
+
+def readme_examples():
+    with open(README) as f:
+        text = f.read()
+    return re.findall(r'^```yaml\n(.*?)^```$', text, re.S | re.M)
+
+
+def test_every_readme_example_is_a_named_playbook_calling_the_module_by_fqcn():
+    examples = readme_examples()
+    assert len(examples) >= 5
+    for text in examples:
+        plays = yaml.safe_load(text)
+        assert isinstance(plays, list) and all(p.get('name') and p.get('hosts') for p in plays), text
+        assert 'elektra_initiative.libelektra.elektra:' in text
+        assert not re.search(r'^\s*(- )?elektra:', text, re.M), text
+
+
+def test_readme_examples_apply_then_change_nothing(tmp_path):
+    """In README order on one host: each applies cleanly, and its second run reports changed=0.
+
+    The order matters: the recorded playbook guards the state the earlier examples leave."""
+    r = Runner(tmp_path)
+    for i, text in enumerate(readme_examples()):
+        rc, doc = r.run(text, '-c', 'local')
+        assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] > 0, (i, text, doc)
+        rc, doc = r.run(text, '-c', 'local')
+        assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] == 0, (i, text, doc)
+    user, system = r.host.keys('user'), r.host.keys('system')
+    assert user['user:/tests/app/port'] == ('9090', {'type': 'unsigned_long'})
+    assert user['user:/tests/app/mode'] == ('0755', {'type': 'string'})
+    assert user['user:/tests/fruit/cherry'] == ('cola', {'type': 'string', 'comment/#0': 'sweet'})
+    assert 'user:/tests/fruit/apple' not in user
+    assert system == {'system:/tests/app/log': ('debug', {})}
