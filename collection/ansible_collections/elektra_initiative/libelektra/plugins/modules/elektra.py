@@ -498,7 +498,10 @@ def main():
         result, warnings = run(module.params, store, module.check_mode, module._diff, module.no_log)
     except TaskFailure as e:
         module.fail_json(msg=e.msg, **e.extra)
-    except (RequestError, StoreError, DumpError, LockBusyError, KeyNameError) as e:
+    except (RequestError, StoreError, LockBusyError, KeyNameError) as e:
+        # a mistake in the task or a busy host: the message names the place, a traceback would only be noise
+        module.fail_json(msg=str(e))
+    except DumpError as e:
         module.fail_json(msg=str(e), exception=traceback.format_exc())
     except Exception as e:  # pylint: disable=broad-except
         module.fail_json(msg='unexpected error: %s' % e, exception=traceback.format_exc())

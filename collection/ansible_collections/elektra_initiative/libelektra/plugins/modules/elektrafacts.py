@@ -115,7 +115,10 @@ def main():
         name = parse(p['mountpoint'])
         view = View(store)
         keys = [k for n in expand(name, store) for k in view.below(n)]
-    except (KeyNameError, StoreError, DumpError, LockBusyError) as e:
+    except (KeyNameError, StoreError, LockBusyError) as e:
+        # a mistake in the task or a busy host: the message names the place, a traceback would only be noise
+        module.fail_json(msg='mountpoint: %s' % e)
+    except DumpError as e:
         module.fail_json(msg='mountpoint: %s' % e, exception=traceback.format_exc())
     result = dict((k.name.canonical, fact(k)) for k in keys)
     result.update(changed=False, keys=[k.name.canonical for k in keys])
