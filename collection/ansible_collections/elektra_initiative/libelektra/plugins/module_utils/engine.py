@@ -359,7 +359,12 @@ def run_transaction(p, req, store, tx, result, warnings, check_mode, no_log):
             failures, passed = plan.check_asserts(view, asserts)
             if asserts:
                 result['asserted'] = passed
-            if failures and action != 'commit':
+            if failures and action != 'commit' and check_mode:
+                # nothing is staged in check mode, so the commit task's check cannot see this assertion
+                warnings.append('transaction %s: check mode stages nothing, so the commit task cannot check this '
+                                'again; a real run fails at commit unless the key then already has the state the '
+                                'transaction gives it: %s' % (name, '; '.join(f.text(no_log) for f in failures)))
+            elif failures and action != 'commit':
                 # the commit decides: a key that already has the state the transaction gives it passes
                 warnings.append('transaction %s: checked again at commit, does not hold now: %s'
                                 % (name, '; '.join(f.text(no_log) for f in failures)))
