@@ -2,6 +2,7 @@
 // and with a transaction a `block:` whose `rescue:` rolls back and fails the host with the original error.
 import { MODULE_FQCN } from './module-args.js'
 import type { ModuleTask, PlaybookPlan } from './playbook-plan.js'
+import type { TreeNode } from './key-tree.js'
 import { TextSink, type LineSink } from './line-sink.js'
 import { emitKeysList, type Reuse } from './tree-emit.js'
 import { keyScalar, quoted } from './yaml-scalar.js'
@@ -46,6 +47,29 @@ function transactionLine(name: string, action: string): string {
   return `transaction: {name: ${keyScalar(name)}, action: ${action}}`
 }
 
+/**
+ * ansible-lint's `no-tabs` rule fails any task whose arguments hold a tab, even one that is data (a
+ * recorded value, metadata or name part). A tab there is the key's content, so the task says the rule
+ * does not apply to it; tab-free tasks carry no such comment.
+ */
+const NO_TABS = '  # noqa: no-tabs'
+
+function nodeHoldsTab(node: TreeNode): boolean {
+  if (node.part.includes('\t')) return true
+  const key = node.decl?.key
+  if (key !== null && key !== undefined) {
+    if (typeof key.value === 'string' && key.value.includes('\t')) return true
+    for (const [name, value] of key.meta) if (name.includes('\t') || value.includes('\t')) return true
+  }
+  for (const c of node.children) if (nodeHoldsTab(c)) return true
+  return false
+}
+
+/** Whether a module task's keys hold a tab anywhere (root parts, name parts, values, metadata). */
+export function taskHoldsTab(task: ModuleTask): boolean {
+  return task.trees.some(t => t.rootParts.some(p => p.includes('\t')) || nodeHoldsTab(t.root))
+}
+
 /** One module task starting with `- ` at column `c`. */
 export function emitModuleTask(
   task: ModuleTask,
@@ -55,7 +79,7 @@ export function emitModuleTask(
   tagged: boolean,
   hooks: EmitHooks = {}
 ): void {
-  out.push(spaces(c) + '- name: ' + textScalar(task.title))
+  out.push(spaces(c) + '- name: ' + textScalar(task.title) + (taskHoldsTab(task) ? NO_TABS : ''))
   if (tagged) emitTag(c + 2, out)
   out.push(spaces(c + 2) + MODULE_FQCN + ':')
   const a = spaces(c + 4)
