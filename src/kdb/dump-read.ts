@@ -3,7 +3,13 @@
 import { isUtf8 } from 'node:buffer'
 import { DumpError, type DumpErrorCode } from './dump-error.js'
 import { Key, canonicalMetaName } from './key.js'
-import { KeyNameError, parseKeyName, type KeyName } from './keyname.js'
+import {
+  KeyNameError,
+  appendPlain,
+  isPlainRelative,
+  parseKeyName,
+  type KeyName
+} from './keyname.js'
 import { KeySet } from './keyset.js'
 import { LF, asBuffer } from './util-bytes.js'
 
@@ -207,64 +213,26 @@ function keyNameOrNull(full: string): KeyName | null {
 }
 
 /**
- * True if `rel` is already a canonical relative name that needs no unescaping: printable ASCII
- * without `\ % #`, no empty part, no part starting with `.` (the bulk of real files).
- */
-function isPlainRelative(rel: string): boolean {
-  const n = rel.length
-  if (n === 0 || rel.charCodeAt(0) === 0x2f || rel.charCodeAt(0) === 0x2e)
-    return false
-  for (let j = 0; j < n; j++) {
-    const c = rel.charCodeAt(j)
-    if (c === 0x2f) {
-      // an empty part (`//`, trailing `/`) or a part starting with `.` needs canonicalising
-      if (j + 1 === n) return false
-      const next = rel.charCodeAt(j + 1)
-      if (next === 0x2f || next === 0x2e) return false
-    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23)
-      return false
-  }
-  return true
-}
-
-/**
  * Names of the keys in one file: `parent` + `/` + relative name, parsed (§6.3). Plain relative
- * names are appended directly, which gives the same KeyName as parsing without the parser's work
- * and cache traffic (reading 100k keys is dominated by names otherwise).
+ * names are appended directly (`appendPlain`), which gives the same KeyName as parsing without the
+ * parser's work and cache traffic (reading 100k keys is dominated by names otherwise).
  */
 class NameReader {
   private readonly prefix: string
   private readonly fast: boolean
-  private readonly canonicalBase: string
-  private readonly sortBase: string
 
   constructor(
     private readonly parent: KeyName,
     fullNames: boolean
   ) {
-    // `user:/a\/` ends in `/` too: only a key without parts is a namespace root
-    const root = parent.parts.length === 0 && parent.canonical.endsWith('/')
     this.prefix = fullNames ? '' : parent.canonical + '/'
-    // `user:/%` (upstream #3902) has no parts but is not a root: leave it to the parser
-    this.fast = !fullNames && (root || parent.parts.length > 0)
-    this.canonicalBase = root ? parent.canonical : parent.canonical + '/'
-    this.sortBase = root ? parent.sortKey.slice(0, 2) : parent.sortKey
+    // `user:/%` (upstream #3902) has no parts but is not a root: appendPlain leaves it to the parser
+    this.fast = !fullNames && appendPlain(parent, 'x') !== null
   }
 
   /** The key name for `rel`, or null when it is invalid (libelektra drops such keys). */
   name(rel: string): KeyName | null {
-    if (this.fast && isPlainRelative(rel)) {
-      const parts = rel.split('/')
-      return {
-        canonical: this.canonicalBase + rel,
-        namespace: this.parent.namespace,
-        parts:
-          this.parent.parts.length === 0
-            ? parts
-            : this.parent.parts.concat(parts),
-        sortKey: this.sortBase + parts.join('\0') + '\0'
-      }
-    }
+    if (this.fast && isPlainRelative(rel)) return appendPlain(this.parent, rel)
     return keyNameOrNull(this.prefix + rel)
   }
 }

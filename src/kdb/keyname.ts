@@ -509,3 +509,78 @@ export function isBelow(a: KeyName, b: KeyName): boolean {
 export function isDirectlyBelow(a: KeyName, b: KeyName): boolean {
   return b.parts.length === a.parts.length + 1 && isBelowOrSame(a, b)
 }
+
+// ---------------------------------------------------------------------------------------------
+// names built by concatenation (readers of large files)
+
+/**
+ * True if `rel` is a canonical relative name that needs no unescaping: printable ASCII without
+ * `\ % #`, no empty part, no part starting with `.` (the bulk of real files). Its escaped and
+ * unescaped spellings are then the same, and its parts are `rel.split('/')`.
+ */
+export function isPlainRelative(rel: string): boolean {
+  const n = rel.length
+  if (n === 0 || rel.charCodeAt(0) === 0x2f || rel.charCodeAt(0) === 0x2e) return false
+  for (let j = 0; j < n; j++) {
+    const c = rel.charCodeAt(j)
+    if (c === 0x2f) {
+      // an empty part (`//`, trailing `/`) or a part starting with `.` needs canonicalising
+      if (j + 1 === n) return false
+      const next = rel.charCodeAt(j + 1)
+      if (next === 0x2f || next === 0x2e) return false
+    } else if (c < 0x20 || c > 0x7e || c === 0x5c || c === 0x25 || c === 0x23) return false
+  }
+  return true
+}
+
+/**
+ * A name below `base` whose relative part is plain. Its parts (an array and a string per part) are
+ * split from the canonical spelling only when first read: reading a 100 000-key file otherwise
+ * spends much of its time and memory on parts that nothing reads (a session file's names are
+ * renamed at once, and `record state` only counts them). Everything else is as in `makeName`.
+ */
+class PlainKeyName implements KeyName {
+  readonly canonical: string
+  readonly namespace: Namespace
+  readonly sortKey: string
+  readonly #base: readonly string[]
+  readonly #from: number
+  #parts: readonly string[] | undefined
+
+  constructor(base: KeyName, canonical: string, from: number, sortKey: string) {
+    this.canonical = canonical
+    this.namespace = base.namespace
+    this.sortKey = sortKey
+    this.#base = base.parts
+    this.#from = from
+    this.#parts = undefined
+  }
+
+  get parts(): readonly string[] {
+    let p = this.#parts
+    if (p === undefined) {
+      const rel = this.canonical.slice(this.#from).split('/')
+      p = this.#base.length === 0 ? rel : this.#base.concat(rel)
+      this.#parts = p
+    }
+    return p
+  }
+}
+
+/**
+ * `base` + `/` + `rel` for a `rel` that `isPlainRelative` accepts (unchecked: the caller tests it),
+ * the same name `parseKeyName` gives, without parsing. Null for a base that is neither a root nor has
+ * parts (`user:/%`, upstream #3902): parse those. `sortKey`, when the caller has it by slicing
+ * another name's, is taken as it is (unchecked).
+ */
+export function appendPlain(base: KeyName, rel: string, sortKey?: string): KeyName | null {
+  // `user:/a\/` ends in `/` too: only a key without parts is a namespace root
+  const root = base.parts.length === 0
+  if (root && !base.canonical.endsWith('/')) return null
+  const prefix = root ? base.canonical : base.canonical + '/'
+  if (sortKey === undefined) {
+    const sortBase = root ? base.sortKey.slice(0, 2) : base.sortKey
+    sortKey = sortBase + rel.replaceAll('/', '\0') + '\0'
+  }
+  return new PlainKeyName(base, prefix + rel, prefix.length, sortKey)
+}

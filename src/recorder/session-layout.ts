@@ -1,7 +1,14 @@
 // The session's persistent layout as libelektra 0.11 stores it (recording.md §4.1): per namespace, the
 // keys below `<ns>:/elektra/record/session`, mounted from that namespace's `record-session.cfg`.
 import { Key } from '../kdb/key.js'
-import { keyNameFromParts, rootOf, type KeyName, type Namespace } from '../kdb/keyname.js'
+import {
+  appendPlain,
+  isPlainRelative,
+  keyNameFromParts,
+  rootOf,
+  type KeyName,
+  type Namespace
+} from '../kdb/keyname.js'
 import { KeySet } from '../kdb/keyset.js'
 import type { FileNamespace } from '../kdb/paths.js'
 
@@ -89,8 +96,13 @@ const SECTION_BYTES: Record<SectionName, string> = Object.fromEntries(
 /** The storage name of key `name` in `section`: `user:/a` added → `user:/elektra/record/session/diff/added/a`. */
 export function storageNameOf(section: SectionName, name: KeyName): KeyName {
   const ns = name.namespace
-  const root = name.parts.length === 0
   const path = name.canonical.slice(ns.length + 2)
+  // the common case first: a plain path (never a root's) keeps the name's parts unsplit
+  if (isPlainRelative(path)) {
+    const sortKey = name.sortKey[0] + SECTION_BYTES[section] + name.sortKey.slice(2)
+    return appendPlain(sectionKey(ns, section), path, sortKey) as KeyName
+  }
+  const root = name.parts.length === 0
   return {
     canonical: `${ns}:/${SECTION_PREFIX[section]}${root ? '' : '/' + path}`,
     namespace: ns,
@@ -103,13 +115,12 @@ export function storageNameOf(section: SectionName, name: KeyName): KeyName {
 function sessionNameOf(section: SectionName, stored: KeyName): KeyName {
   const ns = stored.namespace
   const depth = SECTION_PARTS[section].length
+  const path = stored.canonical.slice(ns.length + 2 + SECTION_PREFIX[section].length + 1)
+  const sortKey = stored.sortKey[0] + '\0' + stored.sortKey.slice(SECTION_BYTES[section].length + 1)
+  // the common case first: it does not split the stored name into parts
+  if (isPlainRelative(path)) return appendPlain(rootOf(ns), path, sortKey) as KeyName
   if (stored.parts.length === depth) return rootOf(ns)
-  return {
-    canonical: `${ns}:/${stored.canonical.slice(ns.length + 2 + SECTION_PREFIX[section].length + 1)}`,
-    namespace: ns,
-    parts: stored.parts.slice(depth),
-    sortKey: stored.sortKey[0] + '\0' + stored.sortKey.slice(SECTION_BYTES[section].length + 1)
-  }
+  return { canonical: `${ns}:/${path}`, namespace: ns, parts: stored.parts.slice(depth), sortKey }
 }
 
 /**
@@ -134,7 +145,7 @@ export function toStorage(ns: FileNamespace, s: StoredSession): KeySet {
 const sectionKeys = new Map<string, KeyName>()
 
 /** `<ns>:/elektra/record/session/<section>` itself. */
-function sectionKey(ns: FileNamespace, section: SectionName): KeyName {
+function sectionKey(ns: Namespace, section: SectionName): KeyName {
   const id = `${ns} ${section}`
   let k = sectionKeys.get(id)
   if (k === undefined) {
@@ -150,17 +161,41 @@ function sectionKey(ns: FileNamespace, section: SectionName): KeyName {
  * leaves none) are ignored, as libelektra does.
  */
 export function fromStorage(ns: FileNamespace, ks: KeySet): StoredSession {
+  return splitStorage(ns, ks, false)
+}
+
+/**
+ * fromStorage for a set read only for this (a session file, a journal record): its Key objects are
+ * renamed in place and moved into the sections instead of being copied, so reading a 100 000-key
+ * file makes one Key per key, not two. `ks` must not be used afterwards.
+ */
+export function takeFromStorage(ns: FileNamespace, ks: KeySet): StoredSession {
+  return splitStorage(ns, ks, true)
+}
+
+function splitStorage(ns: FileNamespace, ks: KeySet, take: boolean): StoredSession {
   const s = emptyStoredSession()
-  // each section is one contiguous range of the sorted set: no per-key matching
-  for (const section of SECTION_NAMES) {
-    const into = s[section]
-    for (const k of ks.below(sectionKey(ns, section), { self: true }))
-      // the keys were just read for this: share value and metadata instead of copying them
-      into.add(new Key(sessionNameOf(section, k.name), k.value, k.meta))
-  }
+  // every search in ks comes before any key is renamed (its order is by the old names)
   const mark = ks.lookup(storageName(ns, BOOKKEEPING.journal, []))?.value
   s.journalMark = typeof mark === 'string' && mark !== '' ? mark : null
   const n = Number(ks.lookup(storageName(ns, BOOKKEEPING.warnings, []))?.value)
   s.warnings = Number.isSafeInteger(n) && n > 0 ? n : 0
+  // each section is one contiguous range of the sorted set: no per-key matching
+  const ranges = SECTION_NAMES.map(section => ks.below(sectionKey(ns, section), { self: true }))
+  SECTION_NAMES.forEach((section, i) => {
+    const into = s[section]
+    for (const k of ranges[i] as Key[]) {
+      const name = sessionNameOf(section, k.name)
+      // Key.name is readonly for the sets that order by it; `ks` is discarded, and `into` only
+      // ever sees the key under its new name
+      if (take) {
+        ;(k as { name: KeyName }).name = name
+        // sharing names keys of the file (`$copymeta`), which fromStorage's copies do not carry either
+        if (k.metaShared !== undefined) delete k.metaShared
+      }
+      // the keys were just read for this: share value and metadata instead of copying them
+      into.add(take ? k : new Key(name, k.value, k.meta))
+    }
+  })
   return s
 }

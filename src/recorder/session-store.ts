@@ -43,7 +43,7 @@ import {
 } from './session-journal.js'
 import {
   emptyStoredSession,
-  fromStorage,
+  takeFromStorage,
   sessionRoot,
   toStorage,
   type StoredSession
@@ -349,7 +349,7 @@ export class SessionStore {
         r.meta.sessions.forEach((s, i) => {
           if (s.file !== file) return
           const ks = readDump(r.dumps[i] as Uint8Array, sessionRoot(ns), { file: `${this.journalFile}@${r.start}` })
-          const w = append(diff, sessionOf(fromStorage(ns, ks)), null)
+          const w = append(diff, sessionOf(takeFromStorage(ns, ks)), null)
           for (const x of w) this.opts.onWarning?.(x)
           warnings.push(...w)
           stored.warnings += w.length
@@ -467,7 +467,7 @@ export async function readSessionFile(file: string, ns: FileNamespace): Promise<
     if (errnoCode(e) === 'ENOENT') return emptyStoredSession()
     throw new KdbFileError(file, 'read', e)
   }
-  return fromStorage(ns, readDump(bytes, sessionRoot(ns), { file }))
+  return takeFromStorage(ns, readDump(bytes, sessionRoot(ns), { file }))
 }
 
 async function writeSessionFile(file: string, ns: FileNamespace, s: StoredSession): Promise<void> {
