@@ -266,11 +266,11 @@ EXAMPLES = r'''
 - name: Check preconditions (fails and writes nothing when the host differs)
   elektra_initiative.libelektra.elektra:
     keys:
-      - system:
+      - user:
           tests:
             app:
-              log:
-                - value: debug
+              port:
+                - value: "8080"
                 - meta:
                     elektra/assert: "1"
     record:
@@ -294,6 +294,8 @@ EXAMPLES = r'''
         keys:
           - system:/tests/app:
               log: info
+        record:
+          skip: true
     - name: Stage user changes and commit
       elektra_initiative.libelektra.elektra:
         transaction:

@@ -55,3 +55,23 @@ def test_readme_examples_apply_then_change_nothing(tmp_path):
     assert user['user:/tests/fruit/cherry'] == ('cola', {'type': 'string', 'comment/#0': 'sweet'})
     assert 'user:/tests/fruit/apple' not in user
     assert system == {'system:/tests/app/log': ('debug', {})}
+
+
+def module_examples(module):
+    import ast
+    path = os.path.join(os.path.dirname(README), 'plugins', 'modules', module + '.py')
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    text = [n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == 'EXAMPLES'][0]
+    return '\n'.join('    ' + line if line.strip() else '' for line in text.strip('\n').split('\n'))
+
+
+def test_module_examples_run_in_order_then_change_nothing(tmp_path):
+    """`ansible-doc`'s EXAMPLES of both modules as the tasks of one play, exactly as documented."""
+    r = Runner(tmp_path)
+    play = ('- name: Module examples\n  hosts: all\n  gather_facts: false\n  tasks:\n'
+            + module_examples('elektra') + '\n' + module_examples('elektrafacts') + '\n')
+    rc, doc = r.run(play, '-c', 'local')
+    assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] > 0, doc
+    rc, doc = r.run(play, '-c', 'local')
+    assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] == 0, doc
