@@ -96,6 +96,11 @@ def run_module(args, check=False, diff=False, no_log=False):
     full.update(_ansible_check_mode=check, _ansible_diff=diff, _ansible_no_log=no_log,
                 _ansible_remote_tmp='/tmp', _ansible_keep_remote_files=False)
     basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': full}))
+    # Ansible collects warnings in a process-wide list that a real module process starts empty; in-process
+    # runs would otherwise report every earlier run's warnings too
+    from ansible.module_utils.common import warnings as ansible_warnings
+    del ansible_warnings._global_warnings[:]
+    del ansible_warnings._global_deprecations[:]
     out = io.StringIO()
     try:
         with redirect_stdout(out):
