@@ -16,7 +16,7 @@ import yaml
 
 from conftest import COLLECTION_ROOT
 
-from test_playbooks import Runner, stats
+from test_playbooks import Runner, stats, task_results
 
 pytestmark = pytest.mark.skipif(shutil.which('ansible-playbook') is None, reason='ansible-playbook not installed')
 
@@ -49,6 +49,7 @@ def test_readme_examples_apply_then_change_nothing(tmp_path):
         assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] > 0, (i, text, doc)
         rc, doc = r.run(text, '-c', 'local')
         assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] == 0, (i, text, doc)
+        assert [(n, t['warnings']) for n, t in task_results(doc) if t.get('warnings')] == [], i
     user, system = r.host.keys('user'), r.host.keys('system')
     assert user['user:/tests/app/port'] == ('9090', {'type': 'unsigned_long'})
     assert user['user:/tests/app/mode'] == ('0755', {'type': 'string'})
