@@ -85,4 +85,27 @@ describe.skipIf(!haveAnsible)('a generated playbook applied by ansible-playbook'
     expect(drifted.stdout).toMatch(/rescued=1/)
     expect(await state(b.env)).toEqual(before)
   }, 300_000)
+  it('removes metadata the recording removed (the module keeps unlisted metadata otherwise)', async () => {
+    for (const t of [a, b]) {
+      await given(t.env)
+      await new EmbeddedStore(t.env).update(parseKeyName('/'), ks => {
+        ks.add(Key.create('system:/app/keep', 'k', { 'check/type': 'long', description: 'kept' }))
+      })
+    }
+    const file = path.join(b.dir, 'site.yml')
+    await cliOk(
+      a,
+      ['record', 'start'],
+      ['kdb', 'meta-rm', 'user:/app/name', 'type'],
+      ['kdb', 'meta-rm', 'system:/app/keep', 'check/type'],
+      ['kdb', 'set', 'system:/app/keep', 'k2'],
+      ['export', '-o', file]
+    )
+    const first = await play(b, file)
+    expect(first.exitCode, first.stdout).toBe(0)
+    expect(await state(b.env)).toEqual(await state(a.env))
+    const again = await play(b, file)
+    expect(again.exitCode, again.stdout).toBe(0)
+    expect(again.stdout).toMatch(/changed=0/)
+  }, 300_000)
 })

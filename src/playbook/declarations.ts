@@ -3,7 +3,7 @@ import type { Key } from '../kdb/key.js'
 import type { KeyName, Namespace } from '../kdb/keyname.js'
 import type { KeySet } from '../kdb/keyset.js'
 import type { Diff } from '../recorder/diff-model.js'
-import { DELETED } from '../meta/markers.js'
+import { DELETED, plainMeta } from '../meta/markers.js'
 
 /** What export needs of a session (the recorder's Session satisfies it). */
 export interface SessionInput {
@@ -20,6 +20,11 @@ export interface Declaration {
   /** `keep`: an entry written by hand into a generated task, kept as it is by an update */
   kind: 'set' | 'delete' | 'assert' | 'assert-absent' | 'keep'
   key: Key | null
+  /**
+   * `set` only: the key lost metadata in the session. The module keeps metadata a task does not list,
+   * so the task removes the key first (its top-level `remove:`) and writes it exactly as declared.
+   */
+  replace?: true
 }
 
 /** The namespaces a session can hold, in task order (DESIGN.md: spec, dir, user, system). */
@@ -55,6 +60,13 @@ function mergeSorted(lists: Declaration[][]): Declaration[] {
   }
 }
 
+/** Whether `now` lacks metadata `old` has (markers and `binary` do not count: the value says those). */
+function lostMeta(old: Key | undefined, now: Key): boolean {
+  if (old === undefined) return false
+  for (const [name] of plainMeta(old)) if (!now.meta.has(name)) return true
+  return false
+}
+
 /**
  * The session's declarations. `assertOld` adds a guard on the old state of every modified and removed
  * key; an explicit session assert of the same key wins.
@@ -64,7 +76,9 @@ export function declarations(session: SessionInput, opts: { assertOld?: boolean 
   // the sets are sorted and disjoint: merging keeps Elektra order without a sort
   const changes = mergeSorted([
     Array.from(d.added, (k): Declaration => ({ name: k.name, kind: 'set', key: k })),
-    Array.from(d.modifiedNew, (k): Declaration => ({ name: k.name, kind: 'set', key: k })),
+    Array.from(d.modifiedNew, (k): Declaration =>
+      lostMeta(d.modifiedOld.lookup(k.name), k) ? { name: k.name, kind: 'set', key: k, replace: true } : { name: k.name, kind: 'set', key: k }
+    ),
     Array.from(d.removed, (k): Declaration => ({ name: k.name, kind: 'delete', key: null }))
   ])
 

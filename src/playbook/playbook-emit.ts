@@ -5,7 +5,7 @@ import type { ModuleTask, PlaybookPlan } from './playbook-plan.js'
 import type { TreeNode } from './key-tree.js'
 import { TextSink, type LineSink } from './line-sink.js'
 import { emitKeysList, type Reuse } from './tree-emit.js'
-import { keyScalar, quoted } from './yaml-scalar.js'
+import { keyScalar, quoted, valueScalar } from './yaml-scalar.js'
 
 /** The tag that marks tasks this tool generated; `export --update` rewrites exactly those. */
 export const GENERATED_TAG = 'elektra-playbook'
@@ -87,6 +87,10 @@ export function emitModuleTask(
     out.push(a + transactionLine(transaction, task.action))
   out.push(a + 'record: {skip: true}')
   if (task.chdir !== undefined) out.push(a + 'chdir: ' + quoted(task.chdir))
+  if (task.replace !== undefined) {
+    out.push(a + 'remove:')
+    for (const name of task.replace) out.push(a + '  - ' + valueScalar(name))
+  }
   out.push(a + 'keys:')
   const r = hooks.reuse?.(task)
   for (const tree of task.trees) emitKeysList(tree, c + 6, out, r, hooks.tick)

@@ -27,6 +27,8 @@ export interface ModuleTask {
   trees: KeyTree[]
   chdir?: string
   action?: TransactionAction
+  /** canonical names the task removes before writing its keys (declarations with `replace`) */
+  replace?: string[]
 }
 
 export interface PlaybookPlan {
@@ -88,8 +90,13 @@ export function planTasks(
   const tasks: ModuleTask[] = []
   const assertTrees = trees(byNamespace(asserts, opts.warn))
   if (assertTrees.length > 0) tasks.push({ role: 'asserts', title: 'Check preconditions', trees: assertTrees })
-  for (const tree of trees(byNamespace(changes, opts.warn)))
-    tasks.push({ role: tree.namespace, title: `Set ${tree.namespace} keys`, trees: [tree] })
+  const groups = byNamespace(changes, opts.warn)
+  for (const tree of trees(groups)) {
+    const task: ModuleTask = { role: tree.namespace, title: `Set ${tree.namespace} keys`, trees: [tree] }
+    const replace = (groups.get(tree.namespace) ?? []).filter(d => d.replace === true).map(d => d.name.canonical)
+    if (replace.length > 0) task.replace = replace
+    tasks.push(task)
+  }
   const hasDir = (t: ModuleTask): boolean => t.trees.some(tr => tr.namespace === 'dir')
   for (const t of tasks) if (hasDir(t)) t.chdir = opts.chdir ?? process.cwd()
   const actions = planActions(tasks.length)
