@@ -76,3 +76,17 @@ def test_module_examples_run_in_order_then_change_nothing(tmp_path):
     assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] > 0, doc
     rc, doc = r.run(play, '-c', 'local')
     assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] == 0, doc
+
+
+@pytest.mark.skipif(shutil.which('ansible-lint') is None, reason='ansible-lint not installed')
+def test_ansible_lint_passes_the_readme_examples(tmp_path):
+    import subprocess
+    names = []
+    for i, text in enumerate(readme_examples()):
+        names.append('example-%d.yml' % i)
+        with open(str(tmp_path / names[-1]), 'w') as f:
+            f.write(text)
+    env = dict(os.environ, HOME=str(tmp_path), ANSIBLE_COLLECTIONS_PATH=COLLECTION_ROOT, NO_COLOR='1')
+    proc = subprocess.run(['ansible-lint', '--offline', '--nocolor', '-p'] + names, cwd=str(tmp_path), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    assert proc.returncode == 0, proc.stdout
