@@ -311,6 +311,11 @@ def legacy_request(mountpoint, keys, warnings=None):
     if base.namespace not in PERSISTENT:
         raise RequestError('mountpoint: namespace %s cannot be written' % base.namespace)
     req.scope = base
+    if isinstance(keys, (list, tuple)):
+        # usually a 0.3.0 task that got `mountpoint:` added to mount something
+        raise RequestError('keys: with mountpoint (the legacy syntax) keys is a map of names below %s; for a '
+                           'list of namespace trees leave out mountpoint and mount with mount: '
+                           '[{mountpoint: ..., file: ...}]' % mountpoint)
     if isinstance(keys, dict):
         walk_legacy(req, base, keys, 'keys')
     elif keys is not None:

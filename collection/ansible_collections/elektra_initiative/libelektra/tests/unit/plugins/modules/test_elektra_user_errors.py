@@ -35,3 +35,12 @@ def test_elektrafacts_names_a_bad_mountpoint_without_traceback(host):
     r = facts({'mountpoint': 'nonsense:/x'})
     assert r['failed'] and r['msg'].startswith('mountpoint: ') and 'nonsense' in r['msg']
     assert 'exception' not in r
+
+
+def test_mountpoint_with_a_tree_syntax_list_says_how_to_mount_instead(host, module):
+    """A 0.3.0 user adding the legacy `mountpoint:` to mount something must not read 'a list cannot be a value'."""
+    before = host.snapshot()
+    r = module({'mountpoint': 'user:/t', 'keys': [{'user:/t': {'x': '1'}}]})
+    assert r['failed'] and r['msg'].startswith('keys: ') and 'cannot be a value' not in r['msg']
+    assert 'mountpoint' in r['msg'] and 'mount:' in r['msg']
+    assert host.snapshot() == before
