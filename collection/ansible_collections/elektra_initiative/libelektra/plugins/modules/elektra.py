@@ -15,9 +15,9 @@ version_added: 0.1.0
 description:
   - Writes keys, values and metadata into Elektra's key database (KDB), removes keys, checks
     assertions, mounts dump-format files and stages changes of several tasks as one transaction.
-  - Accepts three syntaxes. The legacy syntax of versions 0.1.x-0.2.x (O(mountpoint) plus a nested
-    O(keys) map), the tree syntax of 0.3.0 (O(keys) as a list of namespace trees) and the single-key
-    form O(key) + O(value) (+ O(meta)).
+  - Accepts three syntaxes. The legacy syntax of versions 0.1.x-0.2.x (C(mountpoint) plus a nested
+    C(keys) map), the tree syntax of 0.3.0 (C(keys) as a list of namespace trees) and the single-key
+    form C(key) + C(value) (+ C(meta)).
   - Without libelektra's Python bindings the module reads and writes Elektra's dump files directly
     (the C(embedded) backend); that backend cannot mount or write files of other storage plugins.
   - Idempotent; check mode writes nothing at all; diff mode shows every affected key before and after.
@@ -25,17 +25,17 @@ author:
   - elektra-playbook contributors
 requirements:
   - python >= 3.9
-  - for O(backend=libelektra) the libelektra Python bindings (python3-elektra) and, for mounting, the
+  - for C(backend=libelektra) the libelektra Python bindings (python3-elektra) and, for mounting, the
     C(kdb) command
 options:
   mountpoint:
     description:
-      - Legacy syntax. The key below which O(keys) are written; its presence selects the legacy syntax.
+      - Legacy syntax. The key below which C(keys) are written; its presence selects the legacy syntax.
       - Must be a namespaced name such as C(user:/app); cascading names are rejected.
     type: str
   filename:
     description:
-      - Legacy syntax. File to mount at O(mountpoint); mounting happens when O(filename) is given.
+      - Legacy syntax. File to mount at C(mountpoint); mounting happens when C(filename) is given.
     type: str
   resolver:
     description:
@@ -90,8 +90,8 @@ options:
         default: false
   keys:
     description:
-      - Legacy syntax (with O(mountpoint)). A nested map below O(mountpoint); the entries C(value) and
-        C(meta) describe the current key; a scalar sets the value of O(mountpoint) itself.
+      - Legacy syntax (with C(mountpoint)). A nested map below C(mountpoint); the entries C(value) and
+        C(meta) describe the current key; a scalar sets the value of C(mountpoint) itself.
       - Tree syntax. A list of maps from a namespace (C(user), C(system), C(spec), C(dir)) or a key name
         (C(user:/app)) to a tree. A scalar sets the value; a map holds children; a list holds items
         C(value), C(meta), C(keys), C(array), C(remove), C(assert).
@@ -105,25 +105,25 @@ options:
     type: str
   value:
     description:
-      - Single-key syntax. The value of O(key); omitted keeps the existing value.
+      - Single-key syntax. The value of C(key); omitted keeps the existing value.
     type: raw
   meta:
     description:
-      - Single-key syntax. Metadata of O(key) (names may be nested maps, joined with C(/)).
+      - Single-key syntax. Metadata of C(key) (names may be nested maps, joined with C(/)).
     type: dict
   deleted:
     description:
-      - Single-key syntax. Remove O(key) (a missing key is fine); same as metadata C(elektra/deleted).
+      - Single-key syntax. Remove C(key) (a missing key is fine); same as metadata C(elektra/deleted).
       - Omitted means false.
     type: bool
   assert:
     description:
-      - Single-key syntax. Check O(key) instead of writing it; with O(deleted) check that it is absent.
+      - Single-key syntax. Check C(key) instead of writing it; with C(deleted) check that it is absent.
       - Omitted means false.
     type: bool
   remove:
     description:
-      - 'Keys removed before the keys of O(keys) are written; each a key name or C({NAME: {recursive: true}}).'
+      - 'Keys removed before the keys of C(keys) are written; each a key name or C({NAME: {recursive: true}}).'
       - A cascading name (C(/app)) means that path in every namespace.
       - A recursive removal keeps Elektra's own keys below C(<namespace>:/elektra) (mountpoints,
         recording) unless the name given is at or below them.
@@ -203,7 +203,7 @@ options:
   root:
     description:
       - Directory prefixed to every system and spec path (C(/etc/kdb), C(/usr/share/elektra), the
-        transaction area). Default the environment variable E(ELEKTRA_PLAYBOOK_ROOT), else none.
+        transaction area). Default the environment variable C(ELEKTRA_PLAYBOOK_ROOT), else none.
     type: path
   chdir:
     description:
@@ -357,7 +357,7 @@ conflicts:
   elements: str
 mounted:
   description: Mountpoints that were (would be) mounted or remounted.
-  returned: when O(mount) or O(filename) is given
+  returned: when C(mount) or C(filename) is given
   type: list
   elements: str
   sample: ["user:/tests/mounted"]
@@ -377,7 +377,7 @@ recording:
       type: bool
 transaction:
   description: State of the transaction after the task.
-  returned: when O(transaction) is given
+  returned: when C(transaction) is given
   type: dict
   contains:
     name:

@@ -13,7 +13,7 @@ module: elektrafacts
 short_description: Read keys of the Elektra key database
 version_added: 0.1.0
 description:
-  - Reads every key at or below O(mountpoint) and returns one result field per key, named by the key's
+  - Reads every key at or below C(mountpoint) and returns one result field per key, named by the key's
     full name (as version 0.3.0 did). The field is the key's value, or a map of C(value) and the key's
     metadata when it has metadata. Binary values are given as base64 text (metadata C(binary) is present).
   - Never changes anything.
@@ -33,7 +33,7 @@ options:
     choices: [auto, libelektra, embedded]
   root:
     description:
-      - Directory prefixed to system and spec paths; default the environment variable E(ELEKTRA_PLAYBOOK_ROOT).
+      - Directory prefixed to system and spec paths; default the environment variable C(ELEKTRA_PLAYBOOK_ROOT).
     type: path
   chdir:
     description: Directory whose C(.dir/) holds the C(dir:/) keys.
