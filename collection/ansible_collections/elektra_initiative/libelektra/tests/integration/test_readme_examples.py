@@ -67,11 +67,15 @@ def module_examples(module):
     return '\n'.join('    ' + line if line.strip() else '' for line in text.strip('\n').split('\n'))
 
 
+def module_examples_play():
+    return ('- name: Module examples\n  hosts: all\n  gather_facts: false\n  tasks:\n'
+            + module_examples('elektra') + '\n' + module_examples('elektrafacts') + '\n')
+
+
 def test_module_examples_run_in_order_then_change_nothing(tmp_path):
     """`ansible-doc`'s EXAMPLES of both modules as the tasks of one play, exactly as documented."""
     r = Runner(tmp_path)
-    play = ('- name: Module examples\n  hosts: all\n  gather_facts: false\n  tasks:\n'
-            + module_examples('elektra') + '\n' + module_examples('elektrafacts') + '\n')
+    play = module_examples_play()
     rc, doc = r.run(play, '-c', 'local')
     assert rc == 0 and stats(doc)['failures'] == 0 and stats(doc)['changed'] > 0, doc
     rc, doc = r.run(play, '-c', 'local')
@@ -86,6 +90,9 @@ def test_ansible_lint_passes_the_readme_examples(tmp_path):
         names.append('example-%d.yml' % i)
         with open(str(tmp_path / names[-1]), 'w') as f:
             f.write(text)
+    names.append('module-examples.yml')
+    with open(str(tmp_path / names[-1]), 'w') as f:
+        f.write(module_examples_play())
     env = dict(os.environ, HOME=str(tmp_path), ANSIBLE_COLLECTIONS_PATH=COLLECTION_ROOT, NO_COLOR='1')
     proc = subprocess.run(['ansible-lint', '--offline', '--nocolor', '-p'] + names, cwd=str(tmp_path), env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
