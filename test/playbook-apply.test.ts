@@ -108,4 +108,23 @@ describe.skipIf(!haveAnsible)('a generated playbook applied by ansible-playbook'
     expect(again.exitCode, again.stdout).toBe(0)
     expect(again.stdout).toMatch(/changed=0/)
   }, 300_000)
+  it('an update takes back metadata an applied playbook gave a key that has since left the session', async () => {
+    await given(a.env)
+    await given(b.env)
+    const file = path.join(b.dir, 'site.yml')
+    await cliOk(
+      a,
+      ['record', 'start'],
+      ['kdb', 'meta-set', 'system:/app/keep', 'type', 'string'],
+      ['kdb', 'set', 'user:/app/port', '1'],
+      ['export', '-o', file]
+    )
+    const first = await play(b, file)
+    expect(first.exitCode, first.stdout).toBe(0)
+    // back to its start: the key leaves the session, the update declares its current state
+    await cliOk(a, ['kdb', 'meta-rm', 'system:/app/keep', 'type'], ['export', '--update', file])
+    const second = await play(b, file)
+    expect(second.exitCode, second.stdout).toBe(0)
+    expect(await state(b.env)).toEqual(await state(a.env))
+  }, 300_000)
 })

@@ -374,7 +374,9 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
     const now = await input.current(goneNames)
     for (const n of goneNames) {
       const k: Key | undefined = now.lookup(n)
-      dropped.push(k === undefined ? { name: n, kind: 'delete', key: null } : { name: n, kind: 'set', key: k })
+      // replace: a host may hold metadata the earlier declaration gave the key, which the module keeps
+      // unless the task removes the key first
+      dropped.push(k === undefined ? { name: n, kind: 'delete', key: null } : { name: n, kind: 'set', key: k, replace: true })
     }
   }
   const a = merge(fresh.asserts, pools.asserts, input.declared?.asserts ?? null, [])
