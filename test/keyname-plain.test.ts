@@ -7,6 +7,7 @@ import {
   isPlainRelative,
   NAMESPACES,
   parseKeyName,
+  plainTail,
   rootOf,
   validateKeyName,
   type KeyName
@@ -42,6 +43,15 @@ describe('appendPlain', () => {
     expect(k.sortKey).toBe('given')
     expect(k.parts).toEqual(['a', 'b', 'c', 'd'])
     expect(k.parts).toBe(k.parts)
+  })
+
+  it('plainTail slices the relative name of appended names only', () => {
+    const k = appendPlain(parseKeyName('user:/a'), 'b/c') as KeyName
+    expect(plainTail(k, 'user:/a/'.length)).toBe('b/c')
+    expect(plainTail(k, 'user:/a/b/'.length)).toBe('c')
+    expect(plainTail(k, k.canonical.length + 5)).toBe('')
+    expect(plainTail(k, 'user:/'.length)).toBeNull()
+    expect(plainTail(parseKeyName('user:/a/b/c'), 8)).toBeNull()
   })
 
   it('refuses the #3902 base that has no parts but is not a root', () => {

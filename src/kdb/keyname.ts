@@ -544,27 +544,44 @@ class PlainKeyName implements KeyName {
   readonly namespace: Namespace
   readonly sortKey: string
   readonly #base: readonly string[]
-  readonly #from: number
+  // the plain relative name: canonical = (base's canonical + '/' or a root's) + rel
+  readonly #rel: string
   #parts: readonly string[] | undefined
 
-  constructor(base: KeyName, canonical: string, from: number, sortKey: string) {
-    this.canonical = canonical
+  constructor(base: KeyName, prefix: string, rel: string, sortKey: string) {
+    this.canonical = prefix + rel
     this.namespace = base.namespace
     this.sortKey = sortKey
     this.#base = base.parts
-    this.#from = from
+    this.#rel = rel
     this.#parts = undefined
   }
 
   get parts(): readonly string[] {
     let p = this.#parts
     if (p === undefined) {
-      const rel = this.canonical.slice(this.#from).split('/')
+      const rel = this.#rel.split('/')
       p = this.#base.length === 0 ? rel : this.#base.concat(rel)
       this.#parts = p
     }
     return p
   }
+
+  /** canonical.slice(at) if that lies within the plain relative name, else null. */
+  static plainTail(k: KeyName, at: number): string | null {
+    if (!(k instanceof PlainKeyName)) return null
+    const skip = at - (k.canonical.length - k.#rel.length)
+    return skip >= 0 ? k.#rel.slice(skip) : null
+  }
+}
+
+/**
+ * `k.canonical.slice(at)` when `k` came from appendPlain and `at` lies within its plain relative
+ * name, so that the tail is known to be plain too if `at` starts a part (and is not past the end);
+ * else null. Slicing the relative name also spares flattening the concatenated canonical spelling.
+ */
+export function plainTail(k: KeyName, at: number): string | null {
+  return PlainKeyName.plainTail(k, at)
 }
 
 /**
@@ -582,5 +599,5 @@ export function appendPlain(base: KeyName, rel: string, sortKey?: string): KeyNa
     const sortBase = root ? base.sortKey.slice(0, 2) : base.sortKey
     sortKey = sortBase + rel.replaceAll('/', '\0') + '\0'
   }
-  return new PlainKeyName(base, prefix + rel, prefix.length, sortKey)
+  return new PlainKeyName(base, prefix, rel, sortKey)
 }

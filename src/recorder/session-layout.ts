@@ -5,6 +5,7 @@ import {
   appendPlain,
   isPlainRelative,
   keyNameFromParts,
+  plainTail,
   rootOf,
   type KeyName,
   type Namespace
@@ -115,10 +116,13 @@ export function storageNameOf(section: SectionName, name: KeyName): KeyName {
 function sessionNameOf(section: SectionName, stored: KeyName): KeyName {
   const ns = stored.namespace
   const depth = SECTION_PARTS[section].length
-  const path = stored.canonical.slice(ns.length + 2 + SECTION_PREFIX[section].length + 1)
+  const at = ns.length + 2 + SECTION_PREFIX[section].length + 1
+  // a name read plain has a plain tail from a part start on (`at` is one: the stored name is below the section)
+  const tail = plainTail(stored, at)
+  const path = tail ?? stored.canonical.slice(at)
   const sortKey = stored.sortKey[0] + '\0' + stored.sortKey.slice(SECTION_BYTES[section].length + 1)
   // the common case first: it does not split the stored name into parts
-  if (isPlainRelative(path)) return appendPlain(rootOf(ns), path, sortKey) as KeyName
+  if (tail !== null ? tail !== '' : isPlainRelative(path)) return appendPlain(rootOf(ns), path, sortKey) as KeyName
   if (stored.parts.length === depth) return rootOf(ns)
   return { canonical: `${ns}:/${path}`, namespace: ns, parts: stored.parts.slice(depth), sortKey }
 }
