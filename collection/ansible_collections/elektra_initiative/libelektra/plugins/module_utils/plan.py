@@ -111,17 +111,26 @@ class Change(object):
 
 
 class AssertFailure(object):
-    def __init__(self, name, what, expected, actual):
+    def __init__(self, name, what, expected, actual, listed=True):
         self.name = name
         self.what = what
         self.expected = expected
         self.actual = actual
+        self.listed = listed  # False: the assertion listed no value (expected is then '')
 
     def text(self, no_log):
+        name = self.name.canonical
+        if self.what == 'existence':
+            # expected None: asserted absent; actual None: missing; expected '' without a listed value
+            if self.expected is None:
+                found = 'one (value hidden by no_log)' if no_log else _show(self.actual)
+                return '%s: expected no key, found %s' % (name, found)
+            if no_log or (self.expected == '' and not self.listed):
+                return '%s: expected the key to exist, found no key' % name
+            return '%s: expected %s, found no key' % (name, _show(self.expected))
         if no_log:
-            return '%s: %s differs (values hidden by no_log)' % (self.name.canonical, self.what)
-        return '%s: %s expected %s, found %s' % (self.name.canonical, self.what, _show(self.expected),
-                                                 _show(self.actual))
+            return '%s: %s differs (values hidden by no_log)' % (name, self.what)
+        return '%s: %s expected %s, found %s' % (name, self.what, _show(self.expected), _show(self.actual))
 
 
 def _show(v):
@@ -166,7 +175,7 @@ def check_asserts(view, asserts, targets=None):
         else:
             if live is None:
                 failures.append(AssertFailure(op.name, 'existence', op.value if op.value is not None else '',
-                                              None))
+                                              None, op.value is not None))
                 continue
             if op.value is not None and live.value != op.value:
                 failures.append(AssertFailure(op.name, 'value', op.value, live.value))
