@@ -146,4 +146,14 @@ describe('validate', () => {
       ['missing.yml', true, true]
     ])
   })
+  it('says a YAML syntax error once, without the parser repeating its position', () => {
+    for (const text of ['a: [1, 2\nb: c\n', '- hosts: all\n  tasks: [\n', 'a: b: c\n']) {
+      const found = issues(text)
+      expect(found.length, text).toBeGreaterThan(0)
+      for (const f of found) {
+        expect(f, text).toMatch(/^play\.yml:\d+:\d+: \S/)
+        expect(f, text).not.toMatch(/ at line \d+, column \d+|:$/)
+      }
+    }
+  })
 })

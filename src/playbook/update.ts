@@ -15,7 +15,7 @@ import { LineArray } from './line-sink.js'
 import { SourceText } from './source-text.js'
 import type { Reuse } from './tree-emit.js'
 import type { TreeNode } from './key-tree.js'
-import { readDocuments } from './documents.js'
+import { readDocuments, yamlErrorMessage } from './documents.js'
 
 /**
  * What the last export or update of a template declared: canonical key name → fingerprint of what
@@ -347,7 +347,7 @@ export async function updatePlaybook(input: UpdateInput): Promise<UpdateResult> 
   for (const doc of docs)
     for (const e of doc.errors) {
       const { line, col } = src.position(e.pos[0])
-      throw new UpdateError(file, line + 1, col + 1, e.message.split('\n')[0] as string)
+      throw new UpdateError(file, line + 1, col + 1, yamlErrorMessage(e))
     }
   const generated: Generated[] = []
   for (const doc of docs)

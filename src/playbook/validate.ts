@@ -16,7 +16,7 @@ import { moduleCalls, modulePair, scalarText, type ModuleCall } from './module-t
 import { moduleSchema } from './schema.js'
 import { ASSERT, DELETED, REMOVED } from '../meta/markers.js'
 import { toPlain } from './fast-yaml.js'
-import { readDocuments } from './documents.js'
+import { readDocuments, yamlErrorMessage } from './documents.js'
 import { SourceText } from './source-text.js'
 
 export interface ValidationIssue {
@@ -328,7 +328,7 @@ export function validateText(text: string, file: string): ValidationIssue[] {
   const docs = readDocuments(text)
   for (const doc of docs) {
     for (const e of doc.errors) {
-      at(e.pos[0], e.message.split('\n')[0] as string)
+      at(e.pos[0], yamlErrorMessage(e))
     }
     if (doc.errors.length > 0) continue
     const calls = moduleCalls(doc)
