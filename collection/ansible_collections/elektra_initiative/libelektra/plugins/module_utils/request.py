@@ -189,7 +189,8 @@ def walk_meta(prefix, node, path, out, warnings):
         for i, item in enumerate(node):
             ipath = '%s[%d]' % (path, i)
             if not isinstance(item, dict):
-                raise RequestError('%s: expected a map with value or keys' % ipath)
+                raise RequestError('%s: expected a map with value or keys (a metadata value is a string: quote a '
+                                   'list)' % ipath)
             for field, sub in item.items():
                 if field == 'value':
                     if sub is not None:

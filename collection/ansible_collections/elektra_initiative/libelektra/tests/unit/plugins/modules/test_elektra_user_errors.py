@@ -44,3 +44,8 @@ def test_mountpoint_with_a_tree_syntax_list_says_how_to_mount_instead(host, modu
     assert r['failed'] and r['msg'].startswith('keys: ') and 'cannot be a value' not in r['msg']
     assert 'mountpoint' in r['msg'] and 'mount:' in r['msg']
     assert host.snapshot() == before
+
+
+def test_a_list_as_metadata_value_says_metadata_values_are_strings(host, module):
+    r = module({'key': 'user:/t/a', 'value': '1', 'meta': {'comment': ['one', 'two']}})
+    assert r['failed'] and r['msg'].startswith('meta.comment[0]: ') and 'quote' in r['msg'], r['msg']
