@@ -101,6 +101,8 @@ export async function runExport(ctx: CliContext, opts: ExportCliOptions): Promis
   if (format === undefined)
     throw new UsageError(`export: unknown format '${opts.format}' (ansible, commands or json)`)
   if (opts.check && opts.update === undefined) throw new UsageError('export: --check needs --update FILE')
+  if (opts.update !== undefined && opts.output !== undefined)
+    throw new UsageError('export: --update FILE rewrites FILE itself; -o cannot be used with it')
   const { session, parent } = await sessionFor(ctx, opts.session)
   const warn = (m: string) => ctx.io.err(`warning: ${m}`)
   const req: ExportRequest = { session, parent, opts, warn }
