@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { Key } from '../src/kdb/key.js'
+import { exportAnsible } from '../src/playbook/export-ansible.js'
+import { session } from './helpers/sessions.js'
 
 const ANSIBLE_LINT = '/usr/bin/ansible-lint'
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -17,17 +20,24 @@ const present = existsSync(ANSIBLE_LINT)
 const title = present ? 'ansible-lint' : `ansible-lint (skipped: ${ANSIBLE_LINT} is not installed)`
 if (!present) console.warn(`${title}: apt-get install -y ansible-lint to run it`)
 
+/** Values ansible-lint's rules misread as formatting: a CR (jinja[spacing]), a tab (no-tabs). */
+function controlCharacters(): string {
+  const s = session({
+    added: [Key.create('user:/lint/cr', 'a\r\nb'), Key.create('system:/lint/tab', 'a\tb', { 'x\ry': 'c\rd' })]
+  })
+  return exportAnsible(s, {}).text
+}
+
 /** The golden playbooks' plays as one playbook (each file is a list of plays after its `---`). */
 function combined(): string {
   const files = readdirSync(GOLDEN).filter(f => f.endsWith('.yml')).sort()
-  return (
-    '---\n' +
-    files.map(f => readFileSync(path.join(GOLDEN, f), 'utf8').replace(/^---\n/, `# ${f}\n`)).join('')
-  )
+  const texts = files.map(f => [f, readFileSync(path.join(GOLDEN, f), 'utf8')])
+  texts.push(['control characters', controlCharacters()])
+  return '---\n' + texts.map(([f, t]) => (t as string).replace(/^---\n/, `# ${f}\n`)).join('')
 }
 
 describe.skipIf(!present)(title, () => {
-  it('passes the production profile on every golden playbook', () => {
+  it('passes the production profile on every golden playbook and on control characters in values', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ep-lint-'))
     try {
       writeFileSync(path.join(dir, 'site.yml'), combined())

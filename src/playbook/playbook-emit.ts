@@ -48,26 +48,36 @@ function transactionLine(name: string, action: string): string {
 }
 
 /**
- * ansible-lint's `no-tabs` rule fails any task whose arguments hold a tab, even one that is data (a
- * recorded value, metadata or name part). A tab there is the key's content, so the task says the rule
- * does not apply to it; tab-free tasks carry no such comment.
+ * ansible-lint misreads data as formatting: `no-tabs` fails any task whose arguments hold a tab, and
+ * `jinja[spacing]` warns on any string holding a CR (it normalises line ends and sees a change). Both
+ * are the keys' recorded content, so such a task says the rules do not apply to it; other tasks carry
+ * no comment.
  */
-const NO_TABS = '  # noqa: no-tabs'
-
-function nodeHoldsTab(node: TreeNode): boolean {
-  if (node.part.includes('\t')) return true
-  const key = node.decl?.key
-  if (key !== null && key !== undefined) {
-    if (typeof key.value === 'string' && key.value.includes('\t')) return true
-    for (const [name, value] of key.meta) if (name.includes('\t') || value.includes('\t')) return true
+function noqaOf(task: ModuleTask): string {
+  let tab = false
+  let cr = false
+  const see = (t: string): void => {
+    if (!tab && t.includes('\t')) tab = true
+    if (!cr && t.includes('\r')) cr = true
   }
-  for (const c of node.children) if (nodeHoldsTab(c)) return true
-  return false
-}
-
-/** Whether a module task's keys hold a tab anywhere (root parts, name parts, values, metadata). */
-export function taskHoldsTab(task: ModuleTask): boolean {
-  return task.trees.some(t => t.rootParts.some(p => p.includes('\t')) || nodeHoldsTab(t.root))
+  const walk = (node: TreeNode): void => {
+    see(node.part)
+    const key = node.decl?.key
+    if (key !== null && key !== undefined) {
+      if (typeof key.value === 'string') see(key.value)
+      for (const [name, value] of key.meta) {
+        see(name)
+        see(value)
+      }
+    }
+    for (const c of node.children) walk(c)
+  }
+  for (const t of task.trees) {
+    for (const p of t.rootParts) see(p)
+    walk(t.root)
+  }
+  const rules = [...(tab ? ['no-tabs'] : []), ...(cr ? ['jinja[spacing]'] : [])]
+  return rules.length === 0 ? '' : '  # noqa: ' + rules.join(' ')
 }
 
 /** One module task starting with `- ` at column `c`. */
@@ -79,7 +89,7 @@ export function emitModuleTask(
   tagged: boolean,
   hooks: EmitHooks = {}
 ): void {
-  out.push(spaces(c) + '- name: ' + textScalar(task.title) + (taskHoldsTab(task) ? NO_TABS : ''))
+  out.push(spaces(c) + '- name: ' + textScalar(task.title) + noqaOf(task))
   if (tagged) emitTag(c + 2, out)
   out.push(spaces(c + 2) + MODULE_FQCN + ':')
   const a = spaces(c + 4)
