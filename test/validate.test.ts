@@ -156,4 +156,11 @@ describe('validate', () => {
       }
     }
   })
+  it('reports a map key that is a collection (unquoted Jinja such as {{ x }}) at its place', () => {
+    const text =
+      '- hosts: all\n  tasks:\n    - name: x\n      ' + M + ':\n        keys:\n          - user:/a:\n              b: {{ x }}\n'
+    const found = issues(text)
+    expect(found).toHaveLength(1)
+    expect(found[0]).toMatch(/^play\.yml:7:19: .*quote/)
+  })
 })

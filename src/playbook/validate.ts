@@ -314,6 +314,23 @@ function markerRules(meta: YAMLMap, prefix: string, sink: Sink): void {
   }
 }
 
+/**
+ * Map keys that are maps or lists (`b: {{ x }}` unquoted is a flow map whose key is a map): Ansible's
+ * loader refuses them (unhashable key), so they are reported and the call is not checked further.
+ */
+function collectionKeys(node: unknown, sink: Sink): boolean {
+  let found = false
+  if (isMap(node)) {
+    for (const p of node.items) {
+      if (isMap(p.key) || isSeq(p.key)) {
+        sink.add(p.key as Node, 'a map key must be a string: quote it (unquoted, {{ x }} is a YAML map)')
+        found = true
+      } else if (collectionKeys(p.value, sink)) found = true
+    }
+  } else if (isSeq(node)) for (const i of node.items) if (collectionKeys(i, sink)) found = true
+  return found
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** Checks one file's text; issues in document order. */
@@ -339,6 +356,7 @@ export function validateText(text: string, file: string): ValidationIssue[] {
           sink.add(argsNode as Node, 'the module takes a map of options')
         continue
       }
+      if (collectionKeys(argsNode, sink)) continue
       const args = (doc instanceof Document ? argsNode.toJS(doc) : toPlain(argsNode)) as Record<string, unknown>
       schemaIssues(call, args, sink)
       treeNameRules(argsNode, sink)
