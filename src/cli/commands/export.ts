@@ -110,7 +110,9 @@ export async function runExport(ctx: CliContext, opts: ExportCliOptions): Promis
     if (updateInPlace === null) throw new UsageError('export --update is not available in this build', 1)
     const r = await updateInPlace({ ...req, ctx, file: opts.update, check: opts.check === true })
     if (opts.check && r.stale) {
-      ctx.io.err(`${opts.update}: stale (the session has changes the playbook does not hold)`)
+      ctx.io.err(
+        `${opts.update}: stale: export --update would change it as shown (the session changed, or the options differ from the export's, e.g. --assert-old)`
+      )
       return 1
     }
     return 0
