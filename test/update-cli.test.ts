@@ -40,6 +40,19 @@ describe('playbook commands of the CLI', () => {
     expect([valid.exitCode, valid.stderr]).toEqual([0, ''])
   })
 
+  it('--update without FILE updates the playbook export -o remembered; with none remembered: exit 1', async () => {
+    const none = await cli(t, ['export', '--update'])
+    expect(none.exitCode).toBe(1)
+    expect(none.stderr).toMatch(/no playbook remembered/)
+    const file = path.join(t.dir, 'site.yml')
+    await cliOk(t, ['record', 'start'], ['kdb', 'set', 'user:/app/port', '8080'], ['export', '-o', file])
+    await cliOk(t, ['kdb', 'set', 'user:/app/host', 'example.org'])
+    expect((await cli(t, ['export', '--update', '--check'])).exitCode).toBe(1)
+    await cliOk(t, ['export', '--update'])
+    expect(await readFile(file, 'utf8')).toContain("host: 'example.org'")
+    expect((await cli(t, ['export', '--update', '--check'])).exitCode).toBe(0)
+  })
+
   it('refuses a foreign file and leaves it untouched; validate reports FILE:LINE:COL', async () => {
     const file = path.join(t.dir, 'foreign.yml')
     const text = 'just: a mapping\n'

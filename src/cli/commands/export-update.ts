@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { atomicWrite } from '../../kdb/atomic-write.js'
 import { Key } from '../../kdb/key.js'
-import { parseKeyName, rootOf, type KeyName, type Namespace } from '../../kdb/keyname.js'
+import { rootOf, type KeyName, type Namespace } from '../../kdb/keyname.js'
 import { KeySet } from '../../kdb/keyset.js'
 import { sessionFile } from '../../kdb/paths.js'
 import { DECLARED_FILE, readDeclared, writeDeclared } from '../../playbook/declared-store.js'
@@ -13,10 +13,8 @@ import { unifiedDiff } from '../../playbook/unified-diff.js'
 import { declaredOf, updatePlaybook, UpdateError, type DeclaredState } from '../../playbook/update.js'
 import type { CliContext } from '../context.js'
 import { UsageError } from '../errors.js'
-import type { ExportCliOptions, UpdateInPlace } from './export.js'
+import { TEMPLATE_KEY, type ExportCliOptions, type UpdateInPlace } from './export.js'
 
-/** DESIGN.md "Files and roots": the playbook that `export --update` keeps current. */
-export const TEMPLATE_KEY = parseKeyName('system:/elektra/record/config/export/ansible/template')
 
 function declaredFile(ctx: CliContext): string {
   return path.join(path.dirname(sessionFile('system', ctx.env)), DECLARED_FILE)

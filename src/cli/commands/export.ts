@@ -2,7 +2,7 @@
 // the CLI only gathers the session and the options and prints or writes the text.
 import type { Command } from 'commander'
 import { atomicWrite } from '../../kdb/atomic-write.js'
-import type { KeyName } from '../../kdb/keyname.js'
+import { parseKeyName, type KeyName } from '../../kdb/keyname.js'
 import { loadSession } from '../../recorder/commands/state.js'
 import { isEmpty } from '../../recorder/diff-model.js'
 import { toJson } from '../../recorder/diff-json.js'
@@ -15,7 +15,8 @@ import { ttyProgress } from '../progress.js'
 export interface ExportCliOptions {
   format: string
   output?: string
-  update?: string
+  /** a file, or `true` for `--update` alone: the playbook the last `export -o FILE` remembered */
+  update?: string | true
   check?: boolean
   assertOld?: boolean
   transaction?: string
@@ -96,7 +97,20 @@ async function sessionFor(ctx: CliContext, files: string[] | undefined): Promise
   return { session, parent: null }
 }
 
-export async function runExport(ctx: CliContext, opts: ExportCliOptions): Promise<number> {
+/** DESIGN.md "Files and roots": the playbook that `export -o FILE` remembers for `export --update`. */
+export const TEMPLATE_KEY = parseKeyName('system:/elektra/record/config/export/ansible/template')
+
+async function rememberedTemplate(ctx: CliContext): Promise<string> {
+  const ks = await ctx.recorder.store.read(TEMPLATE_KEY)
+  const file = ks.lookup(TEMPLATE_KEY)?.value
+  if (typeof file !== 'string' || file === '')
+    throw new UsageError('export --update: no FILE given and no playbook remembered (export -o FILE remembers one)', 1)
+  return file
+}
+
+export async function runExport(ctx: CliContext, given: ExportCliOptions): Promise<number> {
+  const update = given.update === true ? await rememberedTemplate(ctx) : given.update
+  const opts = { ...given, update }
   const format = EXPORT_FORMATS[opts.format]
   if (format === undefined)
     throw new UsageError(`export: unknown format '${opts.format}' (ansible, commands or json)`)
@@ -134,7 +148,7 @@ export function registerExport(program: Command, run: Run): void {
     .description('write the session out as a playbook, kdb commands or JSON')
     .option('--format <format>', 'ansible, commands or json', 'ansible')
     .option('-o, --output <file>', 'write to FILE instead of stdout')
-    .option('--update <file>', 'update this playbook in place')
+    .option('--update [file]', 'update this playbook in place (default: the one export -o remembered)')
     .option('--check', 'with --update: change nothing, exit 1 if the playbook is stale')
     .option('--assert-old', 'guard the old value of every modified or removed key')
     .option('--transaction <name>', 'transaction name (default: rec- + hash of the session)')
