@@ -32,20 +32,24 @@ export function formatIssue(i: ValidationIssue): string {
 
 const Ajv = AjvModule.default
 type Variant = 'LegacyArgs' | 'TreeArgs' | 'SingleKeyArgs'
-let validators: Record<Variant, ValidateFunction> | null = null
+let ajv: InstanceType<typeof Ajv> | null = null
+const validators = new Map<Variant, ValidateFunction>()
 
-function validatorsFor(): Record<Variant, ValidateFunction> {
-  if (validators !== null) return validators
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
+/** The variant's validator, compiled on first use: a playbook rarely uses all three syntaxes. */
+function validatorFor(v: Variant): ValidateFunction {
+  const known = validators.get(v)
+  if (known !== undefined) return known
   const schema = moduleSchema()
-  ajv.addSchema(schema)
-  const get = (v: Variant): ValidateFunction => {
-    const f = ajv.getSchema(`${String(schema.$id)}#/definitions/${v}`)
-    if (f === undefined) throw new Error(`schema has no definition ${v}`)
-    return f
+  if (ajv === null) {
+    ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true })
+    // the committed schema is checked against draft-07 by its own tests; compiling the meta-schema
+    // for every run costs more than validating a thousand tasks
+    ajv.addSchema(schema, undefined, undefined, false)
   }
-  validators = { LegacyArgs: get('LegacyArgs'), TreeArgs: get('TreeArgs'), SingleKeyArgs: get('SingleKeyArgs') }
-  return validators
+  const f = ajv.getSchema(`${String(schema.$id)}#/definitions/${v}`)
+  if (f === undefined) throw new Error(`schema has no definition ${v}`)
+  validators.set(v, f)
+  return f
 }
 
 /** Which syntax a task uses (module.md R1: `mountpoint` selects legacy; `key` the single-key form). */
@@ -100,7 +104,7 @@ interface Sink {
 
 function schemaIssues(call: ModuleCall, args: Record<string, unknown>, sink: Sink): void {
   const v = variantOf(args)
-  const validate = validatorsFor()[v]
+  const validate = validatorFor(v)
   if (validate(args)) return
   const argsNode = call.pair.value as Node
   const byPlace = new Map<string, { node: Node; where: string; messages: string[] }>()
@@ -335,9 +339,11 @@ function collectionKeys(node: unknown, sink: Sink): boolean {
 
 /** Checks one file's text; issues in document order. */
 export function validateText(text: string, file: string): ValidationIssue[] {
-  const src = new SourceText(text)
+  // the line index is built only when there is something to report
+  let src: SourceText | null = null
   const issues: ValidationIssue[] = []
   const at = (offset: number, message: string): void => {
+    src ??= new SourceText(text)
     const { line, col } = src.position(offset)
     issues.push({ file, line: line + 1, col: col + 1, message })
   }

@@ -4,15 +4,16 @@ import { moduleSchema } from '../../playbook/schema.js'
 import { formatIssue, validateFiles } from '../../playbook/validate.js'
 import type { CliContext } from '../context.js'
 import { provideAfterWrite, provideUpdateInPlace } from './export.js'
-import { rememberTemplate, updateInPlace } from './export-update.js'
 import type { AnsibleExport } from '../../playbook/export-ansible.js'
 
 type Run = (fn: (ctx: CliContext) => Promise<void | number>) => Promise<void>
 
 export function registerPlaybook(program: Command, run: Run): void {
-  provideUpdateInPlace(updateInPlace)
+  // the update stack (update.ts, unified diff, declared store) loads only when export uses it, not for validate
+  provideUpdateInPlace(async req => (await import('./export-update.js')).updateInPlace(req))
   provideAfterWrite(async (ctx, req, file, out) => {
-    if (req.opts.format === 'ansible' && 'plan' in out) await rememberTemplate(ctx, file, out as AnsibleExport)
+    if (req.opts.format === 'ansible' && 'plan' in out)
+      await (await import('./export-update.js')).rememberTemplate(ctx, file, out as AnsibleExport)
   })
   program
     .command('validate <files...>')
