@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
-import { constants } from 'node:fs'
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises'
+import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { link, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureDir } from './atomic-write.js'
@@ -85,7 +85,8 @@ export async function acquireLock(target: LockTarget, opts?: LockOptions): Promi
 const localTails = new Map<string, Promise<void>>()
 
 async function enterLocal(lockFile: string, deadline: number, file: string): Promise<() => void> {
-  const prev = localTails.get(lockFile) ?? Promise.resolve()
+  const waiting = localTails.get(lockFile)
+  const prev = waiting ?? Promise.resolve()
   let leave!: () => void
   const mine = new Promise<void>(r => (leave = r))
   const tail = prev.then(() => mine)
@@ -94,6 +95,8 @@ async function enterLocal(lockFile: string, deadline: number, file: string): Pro
     leave()
     if (localTails.get(lockFile) === tail) localTails.delete(lockFile)
   }
+  // nobody ahead of us (the common case): no timer to race, the place is ours at once
+  if (waiting === undefined) return done
   const wait = Math.max(0, deadline - Date.now())
   let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<boolean>(r => (timer = setTimeout(() => r(true), wait)))
@@ -128,7 +131,7 @@ async function acquireFile(
       const created = ino
       return { file, lockFile, release: () => releaseLock(lockFile, created) }
     }
-    const holder = await inspect(lockFile)
+    const holder = inspect(lockFile)
     if (holder === null) continue // released meanwhile: retry at once
     lastPid = holder.pid
     if (isStale(lockFile, holder)) {
@@ -148,12 +151,15 @@ function unlocked(file: string, lockFile: string): LockHandle {
   return { file, lockFile, release: async () => {} }
 }
 
-/** Returns the new lock file's inode, or null when it exists already. */
+/**
+ * Returns the new lock file's inode, or null when it exists already. Synchronous syscalls: they are
+ * tiny, and the promise API costs several times their CPU time on every recorded write.
+ */
 async function tryCreate(lockFile: string, dirMode: number): Promise<bigint | null> {
   for (;;) {
-    let h
+    let fd: number
     try {
-      h = await open(lockFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+      fd = openSync(lockFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
     } catch (e) {
       const code = errnoCode(e)
       if (code === 'EEXIST') return null
@@ -166,16 +172,22 @@ async function tryCreate(lockFile: string, dirMode: number): Promise<bigint | nu
     try {
       // register before the pid is visible: another async context of this process that reads our
       // pid must find the lock in `owned`, or it would take it for a dead twin's and break it
-      const ino = (await h.stat({ bigint: true })).ino
+      const ino = fstatSync(fd, { bigint: true }).ino
       owned.set(lockFile, ino)
-      await h.writeFile(`${process.pid}\n`)
+      const pid = Buffer.from(`${process.pid}\n`, 'latin1')
+      let at = 0
+      while (at < pid.length) at += writeSync(fd, pid, at, pid.length - at, at)
       return ino
     } catch (e) {
       owned.delete(lockFile)
-      await unlink(lockFile).catch(() => undefined)
+      try {
+        unlinkSync(lockFile)
+      } catch {
+        // gone already
+      }
       throw new KdbFileError(lockFile, 'write lock file', e)
     } finally {
-      await h.close()
+      closeSync(fd)
     }
   }
 }
@@ -187,10 +199,10 @@ interface Holder {
   ageMs: number
 }
 
-async function inspect(lockFile: string): Promise<Holder | null> {
+function inspect(lockFile: string): Holder | null {
   try {
-    const s = await stat(lockFile, { bigint: true })
-    const content = await readFile(lockFile, 'latin1')
+    const s = statSync(lockFile, { bigint: true })
+    const content = readFileSync(lockFile, 'latin1')
     const m = /^([1-9][0-9]*)\n?$/.exec(content)
     return {
       pid: m ? Number(m[1]) : null,
@@ -234,7 +246,7 @@ async function breakStale(lockFile: string, seen: Holder): Promise<void> {
     if (errnoCode(e) === 'ENOENT') return // another breaker was faster
     throw new KdbFileError(lockFile, 'break stale lock', e)
   }
-  const taken = await inspect(aside)
+  const taken = inspect(aside)
   if (taken !== null && (taken.ino !== seen.ino || taken.content !== seen.content)) {
     // between our look and our rename the stale lock was broken and taken afresh: give it back
     await link(aside, lockFile).catch(() => undefined)
@@ -245,12 +257,14 @@ async function breakStale(lockFile: string, seen: Holder): Promise<void> {
 async function releaseLock(lockFile: string, ino: bigint): Promise<void> {
   if (owned.get(lockFile) !== ino) return
   try {
-    const h = await inspect(lockFile)
+    const h = inspect(lockFile)
     // only remove the lock if it is still the one we created
     if (h === null || h.ino !== ino || h.pid !== process.pid) return
-    await unlink(lockFile).catch(e => {
+    try {
+      unlinkSync(lockFile)
+    } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw new KdbFileError(lockFile, 'release lock', e)
-    })
+    }
   } finally {
     // only now: until the file is gone, a lock file with our pid must count as held
     owned.delete(lockFile)
