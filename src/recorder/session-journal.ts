@@ -187,6 +187,14 @@ export async function lastRecord(file: string): Promise<JournalRecord | null> {
   }
 }
 
+/**
+ * Per journal path, the file and end offset of this process's last append. A journal that is still
+ * that file, with that header id and that size, ends with our own whole (flushed) record: its tail
+ * need not be read back to tell it from a torn one. Another writer appending, cutting a torn tail or
+ * starting a new journal (fresh random id) changes the size or the id.
+ */
+const lastAppended = new Map<string, { dev: number; ino: number; id: string; end: number }>()
+
 export interface AppendResult {
   id: string
   /** offset after the appended record */
@@ -217,7 +225,10 @@ export async function appendRecord(
     fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o600)
   }
   try {
-    let size = fstatSync(fd).size
+    const st = fstatSync(fd)
+    let size = st.size
+    const ours = lastAppended.get(file)
+    lastAppended.delete(file)
     let id: string
     let foldAt: number
     if (size > 0) {
@@ -236,7 +247,9 @@ export async function appendRecord(
       const head = parseHeader(readRange(fd, 0, Math.min(size, 128)), file)
       id = head.id
       foldAt = head.foldAt
-      if (size > head.end && lastRecordOf(fd, size) === null) {
+      const oursWhole =
+        ours !== undefined && ours.dev === st.dev && ours.ino === st.ino && ours.id === id && ours.end === size
+      if (size > head.end && !oursWhole && lastRecordOf(fd, size) === null) {
         // a torn tail from a killed writer: cut it off, keeping every whole record
         const whole = await readJournal(file)
         size = whole === null ? head.end : whole.validEnd
@@ -245,6 +258,7 @@ export async function appendRecord(
     }
     const end = writeAll(fd, encodeRecord(size, meta, dumps), size)
     if (opts.sync !== false) await fdatasyncAsync(fd)
+    lastAppended.set(file, { dev: st.dev, ino: st.ino, id, end })
     return { id, end, wantsFold: end >= foldAt }
   } finally {
     closeSync(fd)
