@@ -166,6 +166,13 @@ class Reader {
     return lf === -1 ? this.len : lf
   }
 
+  /** Tokenizes the command line [start, end) for both versions; an empty line is an error. */
+  command(start: number, end: number): number {
+    const n = tokenize(this.buf, start, end)
+    if (n === 0) this.fail('unknown-command', start, 'empty line where a command was expected')
+    return n
+  }
+
   /** Requires exactly `n` tokens on the command line that starts at `lineStart`. */
   expectTokens(
     count: number,
@@ -314,13 +321,7 @@ function readV2(r: Reader, start: number, names: NameReader): KeySet {
     const lineEnd = r.lineEnd(pos)
     // a command line without LF ends the file; what follows it is then missing
     pos = Math.min(lineEnd + 1, len)
-    const n = tokenize(buf, lineStart, lineEnd)
-    if (n === 0)
-      r.fail(
-        'unknown-command',
-        lineStart,
-        'empty line where a command was expected'
-      )
+    const n = r.command(lineStart, lineEnd)
     if (tokenIs(buf, 0, '$key')) {
       r.expectTokens(n, 4, lineStart, '$key TYPE NAMESIZE VALUESIZE')
       const binary = commandTypeIsBinary(r)
@@ -444,13 +445,7 @@ function readV1(r: Reader): KeySet {
     const lineEnd = r.lineEnd(pos)
     // a command line without LF ends the file; what follows it is then missing
     pos = Math.min(lineEnd + 1, len)
-    const n = tokenize(buf, lineStart, lineEnd)
-    if (n === 0)
-      r.fail(
-        'unknown-command',
-        lineStart,
-        'empty line where a command was expected'
-      )
+    const n = r.command(lineStart, lineEnd)
     const cmd = tokenText(buf, 0)
     switch (cmd) {
       case 'kdbOpen': {
